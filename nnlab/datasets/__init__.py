@@ -1,0 +1,10 @@
+"""Small data sets, named as in `keras.datasets`.
+
+`digits` and `toy` work offline (they come with scikit-learn or are generated);
+`mnist`, `fashion_mnist`, `cifar10` and `imdb` read the files Keras uses from
+`$NNLAB_HOME/datasets` (default `~/.nnlab/datasets`) or `~/.keras/datasets`, and
+download them once when they are missing.
+"""
+from nnlab.datasets import digits, toy
+
+__all__ = ["digits", "toy"]
