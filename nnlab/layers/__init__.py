@@ -1,0 +1,26 @@
+"""Layers, named as in `keras.layers`.
+
+`LAYERS` maps each class name to its class; `get(class_name)` looks one up (with a
+did-you-mean), which is how saved models rebuild their layers from `get_config()`.
+"""
+from nnlab._naming import lookup
+from nnlab.layers.base import Input, InputLayer, KerasTensor, Layer
+from nnlab.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+
+__all__ = [
+    "Input", "InputLayer", "Layer", "KerasTensor",
+    "Dense", "Activation", "Dropout", "Flatten", "Reshape",
+]
+
+LAYERS = {cls.__name__: cls for cls in (
+    InputLayer, Dense, Activation, Dropout, Flatten, Reshape)}
+
+
+def get(class_name):
+    """The layer class called `class_name` ('Dense', 'Conv2D', ...)."""
+    if isinstance(class_name, type) and issubclass(class_name, Layer):
+        return class_name
+    for name, cls in LAYERS.items():
+        if name.lower() == str(class_name).lower():
+            return cls
+    return lookup("layer", class_name, LAYERS)

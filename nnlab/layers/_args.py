@@ -1,0 +1,76 @@
+"""Keras-style checks of constructor arguments shared by the layers."""
+import numpy as np
+
+
+def positive_int(value, argname):
+    """`value` as an int, or a ValueError naming `argname` and echoing the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(
+            f"Received an invalid value for `{argname}`, expected a positive integer. "
+            f"Received: {argname}={value!r}")
+    return int(value)
+
+
+def int_pair(value, argname):
+    """An int or a tuple/list of 2 positive ints -> (a, b)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = (value, value)
+    if (not isinstance(value, (tuple, list)) or len(value) != 2
+            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0
+                   for v in value)):
+        raise ValueError(
+            f"The `{argname}` argument must be a positive integer or a tuple of 2 positive "
+            f"integers. Received: {argname}={value!r}")
+    return (int(value[0]), int(value[1]))
+
+
+def padding(value):
+    """'valid' or 'same' (any case) -> lower case."""
+    if not isinstance(value, str) or value.lower() not in ("valid", "same"):
+        raise ValueError(
+            "The `padding` argument must be one of 'valid', 'same'. "
+            f"Received: padding={value!r}")
+    return value.lower()
+
+
+def data_format(value):
+    """Only 'channels_last' (or None, meaning it) is supported."""
+    if value is None or value == "channels_last":
+        return "channels_last"
+    if value == "channels_first":
+        raise ValueError(
+            "nnlab supports only data_format='channels_last' (images as height, width, "
+            "channels). Received: data_format='channels_first'. Move the channel axis "
+            "last, e.g. x.transpose(0, 2, 3, 1).")
+    raise ValueError(
+        "The `data_format` argument must be one of 'channels_last', 'channels_first'. "
+        f"Received: data_format={value!r}")
+
+
+def image_input(layer, input_shape):
+    """Check that `input_shape` is one image (height, width, channels)."""
+    if len(input_shape) != 3 or any(d is None for d in input_shape):
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) expects images of shape "
+            f"(batch, height, width, channels), received input of shape "
+            f"{(None,) + tuple(input_shape)}. For a grayscale image add a channel axis, "
+            "e.g. x.reshape(-1, 28, 28, 1).")
+
+
+def same_padding(n, k, s):
+    """TensorFlow's 'same' padding of a length-n axis: (before, after), extra after.
+
+    The output has ceil(n / s) positions; the padding needed is
+    pad_total = max((ceil(n / s) - 1) * s + k - n, 0), split with the larger half after.
+    """
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def output_length(n, k, s, pad):
+    """Output length of a window of size k, stride s over n: ceil(n/s) ('same') or
+    floor((n - k) / s) + 1 ('valid')."""
+    if pad == "same":
+        return -(-n // s)
+    return (n - k) // s + 1
