@@ -30,6 +30,15 @@ _ALLOWED = {
 }
 
 
+def _latin1_encode(text, encoding="latin1", errors="strict"):
+    """`_codecs.encode` as pickle protocols 0-2 use it for bytes, latin-1 only."""
+    if encoding.replace("-", "").replace("_", "").lower() not in ("latin1", "iso88591"):
+        raise pickle.UnpicklingError(
+            f"Refused `_codecs.encode` with encoding {encoding!r} in a data set file "
+            "(protocol 0-2 pickles only use it with 'latin1').")
+    return text.encode("latin1", errors)
+
+
 def _numpy_global(module, name):
     """Import an allowed NumPy global under whichever spelling this NumPy has."""
     candidates = [module]
@@ -57,6 +66,8 @@ class SafeUnpickler(pickle.Unpickler):
     """
 
     def find_class(self, module, name):
+        if (module, name) == ("_codecs", "encode"):  # bytes in protocol 0-2 pickles
+            return _latin1_encode
         if (module, name) in _ALLOWED:
             return _numpy_global(module, name)
         raise pickle.UnpicklingError(
