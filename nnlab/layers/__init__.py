@@ -5,15 +5,20 @@ did-you-mean), which is how saved models rebuild their layers from `get_config()
 """
 from nnlab._naming import lookup
 from nnlab.layers.base import Input, InputLayer, KerasTensor, Layer
+from nnlab.layers.conv import Conv2D
 from nnlab.layers.core import Activation, Dense, Dropout, Flatten, Reshape
+from nnlab.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 
 __all__ = [
     "Input", "InputLayer", "Layer", "KerasTensor",
     "Dense", "Activation", "Dropout", "Flatten", "Reshape",
+    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    "LAYERS", "get",
 ]
 
 LAYERS = {cls.__name__: cls for cls in (
-    InputLayer, Dense, Activation, Dropout, Flatten, Reshape)}
+    InputLayer, Dense, Activation, Dropout, Flatten, Reshape,
+    Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D)}
 
 
 def get(class_name):

@@ -1,0 +1,178 @@
+"""The 2-D convolution layer, vectorized with im2col.
+
+im2col ("image to columns") copies every kh×kw×C window of the input into one row of a
+matrix `cols`; the convolution is then a single matrix product with the kernel
+reshaped to (kh·kw·C, filters). The backward pass reuses the same picture:
+
+    dW = colsᵀ δ          dcols = δ Wᵀ          dx = col2im(dcols)
+
+where col2im adds each row of `dcols` back onto the window it came from (a loop over
+the kh·kw kernel offsets only, never over samples or pixels).
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from nnlab import activations, initializers
+from nnlab.layers import _args
+from nnlab.layers.base import Layer
+
+
+def pad_amounts(input_hw, kernel_hw, strides, padding):
+    """((top, bottom), (left, right)) zero padding for 'valid' (none) or 'same'
+    (TensorFlow's rule: pad_total = max((ceil(n/s) - 1)·s + k - n, 0), extra at the
+    bottom/right)."""
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    return tuple(_args.same_padding(n, k, s) for n, k, s in zip(input_hw, kernel_hw, strides))
+
+
+def im2col(xp, kh, kw, sh, sw):
+    """Windows of the padded batch `xp` (N, H, W, C) as an array (N, oh, ow, kh, kw, C).
+
+    Entry [n, i, j, m, l, c] = xp[n, i·sh + m, j·sw + l, c]; reshaping to
+    (N·oh·ow, kh·kw·C) gives the rows of the im2col matrix.
+    """
+    windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N,oh,ow,C,kh,kw)
+    return np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
+
+
+def col2im(dcols, padded_shape, sh, sw):
+    """Inverse bookkeeping of `im2col`: add each window's gradient back onto the
+    padded input. `dcols` has shape (N, oh, ow, kh, kw, C)."""
+    _, oh, ow, kh, kw, _ = dcols.shape
+    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
+    for m in range(kh):                # loops over the kernel offsets only
+        for l in range(kw):
+            dxp[:, m:m + sh * (oh - 1) + 1:sh, l:l + sw * (ow - 1) + 1:sw, :] += dcols[:, :, :, m, l, :]
+    return dxp
+
+
+class Conv2D(Layer):
+    """2-D convolution (as in Keras: a cross-correlation, the kernel is not flipped).
+
+    For one input channel and one filter, with stride 1 and no padding:
+
+        S(i, j) = Σ_m Σ_n I(i + m, j + n) · K(m, n)
+
+    With C input channels, F filters, strides (sh, sw) and bias b:
+
+        z[n, i, j, f] = Σ_m Σ_l Σ_c x[n, i·sh + m, j·sw + l, c] · W[m, l, c, f] + b[f]
+        a = φ(z)
+
+    Backward, with δ = dL/dz = dL/da ⊙ φ'(z):
+
+        dL/dW[m, l, c, f] = Σ_n,i,j x[n, i·sh + m, j·sw + l, c] · δ[n, i, j, f]
+        dL/db[f]          = Σ_n,i,j δ[n, i, j, f]
+        dL/dx[n, p, q, c] = Σ over the windows that contain (p, q) of δ · W
+
+    Args:
+        filters: number of output channels F, a positive integer.
+        kernel_size: (kh, kw) or one int for both.
+        strides: (sh, sw) or one int. Defaults to (1, 1).
+        padding: 'valid' (no padding: output floor((n - k) / s) + 1) or 'same'
+            (zero padding so the output is ceil(n / s), TensorFlow's rule with the extra
+            row/column at the bottom/right). Defaults to 'valid'.
+        data_format: only 'channels_last' (batch, height, width, channels) is supported.
+            Defaults to None (= 'channels_last').
+        dilation_rate: only (1, 1) is supported. Defaults to (1, 1).
+        activation: φ, a name or a function. Defaults to None (linear).
+        use_bias: whether to add b. Defaults to True.
+        kernel_initializer: Defaults to 'glorot_uniform' (fans include kh·kw).
+        bias_initializer: Defaults to 'zeros'.
+        **kwargs: `name`, `input_shape`, `trainable` (see `Layer`).
+
+    Input shape: (batch, height, width, C). Output shape: (batch, oh, ow, filters).
+    Kernel shape: (kh, kw, C, filters); bias shape: (filters,).
+
+    Example:
+        >>> layer = Conv2D(8, 3, padding="same")
+        >>> layer(np.zeros((2, 28, 28, 1))).shape
+        (2, 28, 28, 8)
+
+    Derived in lessons/11_convolution.ipynb.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        super().__init__(**_args.keras_default_name(kwargs, "conv2d"))
+        self.filters = _args.positive_int(filters, "filters")
+        self.kernel_size = _args.int_pair(kernel_size, "kernel_size")
+        self.strides = _args.int_pair(strides, "strides")
+        self.padding = _args.padding(padding)
+        self.data_format = _args.data_format(data_format)
+        if _args.int_pair(dilation_rate, "dilation_rate") != (1, 1):
+            raise ValueError(
+                "nnlab's Conv2D supports only dilation_rate=(1, 1). "
+                f"Received: dilation_rate={dilation_rate!r}")
+        self.dilation_rate = (1, 1)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        initializers.get(kernel_initializer)
+        initializers.get(bias_initializer)
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+
+    def build(self, input_shape):
+        _args.image_input(self, input_shape)
+        kh, kw = self.kernel_size
+        self.add_weight("kernel", (kh, kw, input_shape[-1], self.filters), self.kernel_initializer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        h, w, _ = input_shape
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        oh = _args.output_length(h, kh, sh, self.padding)
+        ow = _args.output_length(w, kw, sw, self.padding)
+        if oh <= 0 or ow <= 0:
+            raise ValueError(
+                f"Layer '{self.name}' (Conv2D): the {kh}x{kw} kernel does not fit in input of "
+                f"shape {(None,) + tuple(input_shape)} with padding='valid'. Use a smaller "
+                "kernel, a larger input or padding='same'.")
+        return (oh, ow, self.filters)
+
+    def forward(self, x, training=False):
+        W = self.params["kernel"]
+        x = np.asarray(x, dtype=W.dtype)
+        if x.ndim != 4:
+            _args.image_input(self, x.shape[1:])
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        pads = pad_amounts(x.shape[1:3], self.kernel_size, self.strides, self.padding)
+        xp = np.pad(x, ((0, 0),) + pads + ((0, 0),)) if any(map(any, pads)) else x
+        cols = im2col(xp, kh, kw, sh, sw)                        # (N, oh, ow, kh, kw, C)
+        n, oh, ow = cols.shape[:3]
+        z = cols.reshape(n * oh * ow, -1) @ W.reshape(-1, self.filters)
+        if self.use_bias:
+            z += self.params["bias"]
+        z = z.reshape(n, oh, ow, self.filters)
+        a = self.activation(z)
+        self._cache = (cols, xp.shape, x.shape, pads, z, a)
+        return a
+
+    def backward(self, grad):
+        cols, padded_shape, input_shape, pads, z, a = self._cached()
+        W = self.params["kernel"]
+        delta = activations.backward(self.activation, z, a, np.asarray(grad, dtype=W.dtype))
+        delta2 = delta.reshape(-1, self.filters)                 # (N·oh·ow, F)
+        cols2 = cols.reshape(delta2.shape[0], -1)                # (N·oh·ow, kh·kw·C)
+        self.grads["kernel"] = (cols2.T @ delta2).reshape(W.shape)   # dW = colsᵀ δ
+        if self.use_bias:
+            self.grads["bias"] = delta2.sum(axis=0)                  # db = Σ δ
+        dcols = (delta2 @ W.reshape(-1, self.filters).T).reshape(cols.shape)  # δ Wᵀ
+        dxp = col2im(dcols, padded_shape, *self.strides)
+        (top, _), (left, _) = pads
+        return dxp[:, top:top + input_shape[1], left:left + input_shape[2], :]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            filters=self.filters, kernel_size=list(self.kernel_size),
+            strides=list(self.strides), padding=self.padding, data_format=self.data_format,
+            dilation_rate=list(self.dilation_rate),
+            activation=activations.serialize(self.activation), use_bias=self.use_bias,
+            kernel_initializer=initializers.serialize(self.kernel_initializer),
+            bias_initializer=initializers.serialize(self.bias_initializer),
+        )
+        return config
