@@ -13,9 +13,9 @@ the run, is reported, and the file is left untouched; a cell tagged `raises-exce
 
 What is stored is diff-stable: running twice gives the same file. Streams are merged
 per cell (stdout before stderr), execution timing metadata is not recorded, widget state
-is not kept (a widget needs a live kernel anyway; the static figure comes from the cell
-that calls the drawing function with its defaults) and widget model ids are renumbered
-("nnlab-widget-1", ...). Exit codes: 0 all ran (and within budget), 1 otherwise.
+is not stored (a widget needs a live kernel anyway) and widget model ids are renumbered
+("nnlab-widget-1", ...). Outputs are recorded as nbval sees them: what an `interact` draws
+is stored as the cell's own output (under the widget), so `pytest --nbval` passes strictly. Exit codes: 0 all ran (and within budget), 1 otherwise.
 """
 import argparse
 import sys
@@ -24,9 +24,31 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from nnlab.course._notebook import clean_metadata, write
+
+
+class _NbvalViewClient(NotebookClient):
+    """Record outputs the way nbval sees them, so that strict nbval passes on widget cells.
+
+    nbval ignores widget (comm) messages: what an `interact` draws (its figure) arrives
+    as an output of the cell, and `clear_output` is ignored. A client that captured it
+    into widget state instead would store a cell nbval always finds different.
+    nbval also executes with `store_history=False`, under which IPython does not let a
+    trailing `;` hide a cell's value (`interact(...);` shows `<function ...>`), so we do
+    the same; execution counts are still numbered 1, 2, ... by nbclient.
+    """
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None,
+                                 store_history=True):
+        return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                store_history=False)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        pass        # no widget emulation (no Output-widget capture, no widget state)
+
+    def clear_output(self, outs, msg, cell_index):
+        pass
 
 
 def run_notebook(path, timeout=120, kernel_name="python3"):
@@ -36,14 +58,16 @@ def run_notebook(path, timeout=120, kernel_name="python3"):
     """
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+    client = _NbvalViewClient(
         nb, timeout=timeout, kernel_name=kernel_name, allow_errors=False,
         record_timing=False, coalesce_streams=True,
-        # Widget state must be collected while running (nbclient's Output-widget capture
-        # needs it); clean_metadata drops it before writing.
-        store_widget_state=True,
+        store_widget_state=False,
         resources={"metadata": {"path": str(path.parent.resolve())}})
     client.execute()
+    for cell in nb.cells:       # store_history=False leaves execute_result counts at 0
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = cell.get("execution_count")
     nb.metadata.setdefault("kernelspec", {
         "display_name": "Python 3 (ipykernel)", "language": "python", "name": kernel_name})
     return clean_metadata(nb)
@@ -77,7 +101,7 @@ def main(argv=None):
         start = time.perf_counter()
         try:
             nb = run_notebook(path, timeout=args.timeout, kernel_name=args.kernel)
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+        except Exception as error:      # CellExecutionError, CellTimeoutError, DeadKernelError, ...
             seconds = time.perf_counter() - start
             print(f"FAIL {path} after {seconds:.1f} s (file left unchanged):\n{error}",
                   file=sys.stderr)
