@@ -308,9 +308,9 @@ def get(identifier):
 
 
 def serialize(initializer):
-    """JSON-able form: a name string stays a string; an Initializer becomes
+    """JSON-able form: a name string (or a dict) stays as it is; an Initializer becomes
     {"class_name": ..., "config": ...}."""
-    if isinstance(initializer, str):
+    if isinstance(initializer, (str, dict)):
         return initializer
     if isinstance(initializer, Initializer):
         return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
