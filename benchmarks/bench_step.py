@@ -1,0 +1,303 @@
+"""Time one training step of the course's MLP and CNN in nnlab and in PyTorch (CPU).
+
+One step = forward pass, loss, backward pass and optimizer update on one batch of
+128 random float32 images of 28x28x1 (fixed seed), with the same optimizer (SGD,
+learning rate 0.01, or Adam with --optimizer adam) on both sides.
+
+    MLP: Flatten - Dense(256, relu) - Dense(128, relu) - Dense(10, softmax),
+         categorical cross-entropy
+    CNN: Conv2D(32, 3x3, relu) - Conv2D(64, 3x3, relu) - MaxPooling2D(2) - Flatten -
+         Dense(128, relu) - Dense(10), categorical cross-entropy from logits
+
+Each framework computes the loss its idiomatic way: nnlab a softmax layer and the
+cross-entropy (MLP) or the cross-entropy from logits (CNN); PyTorch
+`F.cross_entropy` on logits, with one-hot targets.
+
+Usage:
+    python benchmarks/bench_step.py [--threads 1] [--repeats 30] [--warmup 5]
+                                    [--optimizer sgd|adam] [--models mlp,cnn]
+                                    [--profile cnn]
+
+--threads sets the threads of NumPy's BLAS (through OPENBLAS_NUM_THREADS & co, set
+before NumPy is imported, and threadpoolctl when available) and
+`torch.set_num_threads` to the same number. PyTorch is optional
+(`pip install torch==2.13.0`, pinned: an unpinned install pulls a CUDA build); without
+it only nnlab's times are printed. --profile runs cProfile on nnlab's step and prints
+the time spent in each layer's forward and backward.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+TARGETS = {"mlp": 1.3, "cnn": 2.5}  # nnlab / PyTorch ratios the course aims for
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--threads", type=int, default=1,
+                   help="threads for NumPy's BLAS and for PyTorch (default 1)")
+    p.add_argument("--repeats", type=int, default=30, help="timed steps (default 30)")
+    p.add_argument("--warmup", type=int, default=5, help="untimed steps first (default 5)")
+    p.add_argument("--batch", type=int, default=128, help="batch size (default 128)")
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
+    p.add_argument("--models", default="mlp,cnn", help="comma-separated: mlp,cnn")
+    p.add_argument("--profile", choices=("mlp", "cnn"), default=None,
+                   help="profile nnlab's step of this model, layer by layer")
+    args = p.parse_args(argv)
+    args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    for m in args.models:
+        if m not in TARGETS:
+            p.error(f"unknown model {m!r}; choose among mlp, cnn")
+    if args.threads < 1 or args.repeats < 1 or args.warmup < 0:
+        p.error("--threads and --repeats must be >= 1, --warmup >= 0")
+    return args
+
+
+ARGS = parse_args()
+# BLAS libraries read these once, when NumPy loads them: set them first.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+
+import nnlab  # noqa: E402
+from nnlab import layers, losses, optimizers  # noqa: E402
+
+try:
+    import threadpoolctl  # comes with scikit-learn
+    threadpoolctl.threadpool_limits(ARGS.threads)
+except ImportError:  # pragma: no cover
+    threadpoolctl = None
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    torch = None
+
+
+# ------------------------------------------------------------------------ the data
+
+def make_data(batch):
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 28, 28, 1), dtype=np.float32)
+    labels = rng.integers(0, 10, batch)
+    y = np.eye(10, dtype=np.float32)[labels]
+    return x, y
+
+
+# --------------------------------------------------------------------------- nnlab
+
+def nnlab_model(kind, optimizer):
+    nnlab.utils.set_random_seed(0)
+    if kind == "mlp":
+        model = nnlab.models.Sequential([
+            layers.Input(shape=(28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(256, activation="relu"),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+        loss = losses.CategoricalCrossentropy()
+    else:
+        model = nnlab.models.Sequential([
+            layers.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10),
+        ])
+        loss = losses.CategoricalCrossentropy(from_logits=True)
+    opt = (optimizers.SGD(learning_rate=0.01) if optimizer == "sgd"
+           else optimizers.Adam(learning_rate=0.001))
+    # What compile(optimizer=opt, loss=loss) would store; kept here so the step below
+    # uses only the Layer/Loss/Optimizer contracts of CONTRIBUTING.md.
+    model.bench_loss, model.bench_optimizer = loss, opt
+    return model
+
+
+def nnlab_step(model):
+    """One step through the public contracts: forward, loss, backward, optimizer.apply.
+
+    This is what `Model.fit` does per batch. (`train_on_batch` also re-checks the
+    labels with an extra inference pass on every call, so it is timed separately.)
+    """
+    loss, opt = model.bench_loss, model.bench_optimizer
+
+    def step(x, y):
+        y_pred = model.forward(x, training=True)
+        loss(y, y_pred)
+        model.backward(loss.gradient(y, y_pred))
+        params = [p for layer in model.layers if layer.trainable for p in layer.params.values()]
+        grads = [g for layer in model.layers if layer.trainable for g in layer.grads.values()]
+        opt.apply(grads, params)
+    return step
+
+
+# ------------------------------------------------------------------------- PyTorch
+
+def torch_model(kind, optimizer):
+    torch.manual_seed(0)
+    nn = torch.nn
+    if kind == "mlp":
+        model = nn.Sequential(
+            nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+            nn.Linear(128, 10))
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 12 * 12, 128), nn.ReLU(),
+            nn.Linear(128, 10))
+    opt = (torch.optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd"
+           else torch.optim.Adam(model.parameters(), lr=0.001))
+    return model, opt
+
+
+def torch_step(model, opt):
+    def step(x, y):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        loss.item()  # nnlab returns the loss as a Python float, so does this
+    return step
+
+
+# ------------------------------------------------------------------------- timing
+
+def time_steps(step, x, y, warmup, repeats):
+    """Median and quartiles, in milliseconds, of `repeats` single steps after `warmup`."""
+    for _ in range(warmup):
+        step(x, y)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step(x, y)
+        times.append((time.perf_counter() - start) * 1e3)
+    q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
+    return {"median": statistics.median(times), "q1": q[0], "q3": q[2]}
+
+
+def train_on_batch_time(kind, args, x, y):
+    """The public `Model.train_on_batch`, which adds argument and label checks."""
+    try:
+        model = nnlab_model(kind, args.optimizer)
+        model.compile(optimizer=model.bench_optimizer, loss=model.bench_loss)
+        t = time_steps(lambda a, b: model.train_on_batch(a, b), x, y, args.warmup, args.repeats)
+    except Exception as e:  # the model API may be incomplete while the course is built
+        return f"not available ({type(e).__name__}: {e})"
+    return f"{t['median']:.2f} ms (q1-q3 {t['q1']:.1f}-{t['q3']:.1f})"
+
+
+def blas_description():
+    if threadpoolctl is None:
+        return "unknown (threadpoolctl missing)"
+    pools = [f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+             for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    return ", ".join(pools) or "none found"
+
+
+def profile_nnlab(kind, args, x, y):
+    """cProfile nnlab's step; print each layer's forward/backward and the optimizer."""
+    import cProfile
+    import pstats
+
+    model = nnlab_model(kind, args.optimizer)
+    step = nnlab_step(model)
+    for _ in range(args.warmup):
+        step(x, y)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(args.repeats):
+        step(x, y)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    print(f"\nProfile of nnlab's {kind.upper()} step ({args.repeats} steps), "
+          "ms per step (cumulative, including callees):")
+    rows = []
+    for (filename, _, func), (_, ncalls, _, cumtime, _) in stats.stats.items():
+        rel = os.path.relpath(filename, os.path.dirname(nnlab.__file__)) \
+            if "nnlab" in filename else os.path.basename(filename)
+        rows.append((cumtime * 1e3 / args.repeats, ncalls / args.repeats, f"{rel}:{func}"))
+    for ms, calls, where in sorted(rows, reverse=True)[:30]:
+        print(f"  {ms:9.2f} ms  {calls:6.1f} calls/step  {where}")
+    # Layer by layer, timing each layer's forward and backward directly.
+    print(f"\nPer layer, median of {args.repeats} calls (ms):")
+    print(f"  {'layer':28s} {'forward':>9s} {'backward':>9s}")
+    inputs, a = [], x
+    for layer in model.layers:
+        inputs.append(a)
+        a = layer(a, training=True)
+    grads, g = [None] * len(model.layers), model.bench_loss.gradient(y, a)
+    for i in range(len(model.layers) - 1, -1, -1):
+        grads[i] = g
+        g = model.layers[i].backward(g)
+    for layer, a_in, g_out in zip(model.layers, inputs, grads):
+        fw, bw = [], []
+        for _ in range(args.repeats):
+            t = time.perf_counter()
+            layer(a_in, training=True)
+            fw.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            layer.backward(g_out)
+            bw.append(time.perf_counter() - t)
+        print(f"  {layer.name + ' (' + type(layer).__name__ + ')':28s} "
+              f"{statistics.median(fw) * 1e3:9.2f} {statistics.median(bw) * 1e3:9.2f}")
+    params = [p for layer in model.layers for p in layer.params.values()]
+    grads = [g for layer in model.layers for g in layer.grads.values()]
+    ts = []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        model.bench_optimizer.apply(grads, params)
+        ts.append(time.perf_counter() - t)
+    print(f"  {'optimizer.apply':28s} {statistics.median(ts) * 1e3:9.2f}")
+
+
+def main(args):
+    x, y = make_data(args.batch)
+    print(f"nnlab {nnlab.__version__}, NumPy {np.__version__}, BLAS: {blas_description()}")
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+        print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads (intra-op)")
+    else:
+        print("PyTorch is not installed: nnlab's times only. To compare, install it with\n"
+              "    pip install torch==2.13.0      (pinned: keep the version)")
+    print(f"batch {args.batch}, float32, input 28x28x1, optimizer {args.optimizer}, "
+          f"{args.warmup} warm-up + {args.repeats} timed steps, threads {args.threads}\n")
+
+    header = f"{'model':5s} {'nnlab ms (q1-q3)':>22s}"
+    if torch is not None:
+        header += f" {'PyTorch ms (q1-q3)':>22s} {'nnlab/PyTorch':>14s} {'target':>7s}"
+    print(header)
+    print("-" * len(header))
+    results = {}
+    for kind in args.models:
+        ours = time_steps(nnlab_step(nnlab_model(kind, args.optimizer)), x, y,
+                          args.warmup, args.repeats)
+        line = f"{kind:5s} {ours['median']:9.2f} ({ours['q1']:5.1f}-{ours['q3']:5.1f})"
+        if torch is not None:
+            tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # NCHW
+            ty = torch.from_numpy(y)
+            theirs = time_steps(torch_step(*torch_model(kind, args.optimizer)), tx, ty,
+                                args.warmup, args.repeats)
+            ratio = ours["median"] / theirs["median"]
+            ok = "ok" if ratio <= TARGETS[kind] else "MISSED"
+            line += (f" {theirs['median']:9.2f} ({theirs['q1']:5.1f}-{theirs['q3']:5.1f})"
+                     f" {ratio:13.2f}x {'<=' + str(TARGETS[kind]) + 'x':>7s} {ok}")
+            results[kind] = ratio
+        print(line)
+    print()
+    for kind in args.models:
+        print(f"nnlab {kind} model.train_on_batch: {train_on_batch_time(kind, args, x, y)}")
+    if args.profile:
+        profile_nnlab(args.profile, args, x, y)
+    return results
+
+
+if __name__ == "__main__":
+    main(ARGS)
+    sys.exit(0)
