@@ -66,8 +66,9 @@ def _stale(out, expected):
             if NOTEBOOK_NAME.match(p.name) and p not in expected]
 
 
-def check(solutions="solutions", out="exercises", stream=sys.stdout):
+def check(solutions="solutions", out="exercises", stream=None):
     """Compare `out` with what `solutions` generates; print a summary; return the problem count."""
+    stream = stream or sys.stdout
     expected = generate(solutions, out)
     problems = 0
     for path, text in expected.items():
@@ -95,8 +96,9 @@ def check(solutions="solutions", out="exercises", stream=sys.stdout):
     return problems
 
 
-def build(solutions="solutions", out="exercises", stream=sys.stdout):
+def build(solutions="solutions", out="exercises", stream=None):
     """Write every exercise notebook and remove stale ones; return the written paths."""
+    stream = stream or sys.stdout
     expected = generate(solutions, out)
     Path(out).mkdir(parents=True, exist_ok=True)
     for path, text in expected.items():
