@@ -15,15 +15,16 @@ def positive_int(value, argname):
 
 def int_pair(value, argname):
     """An int or a tuple/list of 2 positive ints -> (a, b)."""
+    pair = value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        value = (value, value)
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
+        pair = (value, value)
+    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
             or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0
-                   for v in value)):
+                   for v in pair)):
         raise ValueError(
             f"The `{argname}` argument must be a positive integer or a tuple of 2 positive "
             f"integers. Received: {argname}={value!r}")
-    return (int(value[0]), int(value[1]))
+    return (int(pair[0]), int(pair[1]))
 
 
 def padding(value):
