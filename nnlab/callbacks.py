@@ -109,9 +109,14 @@ class CallbackList:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
 
-        def call(*args, **kwargs):
+        # hooks with an epoch/batch index take (index, logs), the others (logs); logs are
+        # always passed, positionally, as Keras does (so `lambda logs: ...` works)
+        n_args = 2 if ("epoch_" in hook or "batch_" in hook) else 1
+
+        def call(*args):
+            args = args + (None,) * (n_args - len(args))
             for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
+                getattr(cb, hook)(*args)
         return call
 
 

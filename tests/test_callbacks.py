@@ -1,0 +1,187 @@
+"""Callbacks: EarlyStopping on scripted sequences, ModelCheckpoint files, LambdaCallback, History."""
+import os
+
+import numpy as np
+import pytest
+
+from nnlab import utils
+from nnlab.callbacks import (Callback, CallbackList, EarlyStopping, History, LambdaCallback,
+                             ModelCheckpoint)
+from nnlab.layers import Dense, Input
+from nnlab.models import Sequential, load_model
+
+
+class FakeModel:
+    """Stands in for a model: weights are [epoch number] after each scripted epoch."""
+
+    def __init__(self):
+        self.stop_training = False
+        self.weights = [np.array(-1.0)]
+        self.saved = []
+
+    def get_weights(self):
+        return [w.copy() for w in self.weights]
+
+    def set_weights(self, weights):
+        self.weights = [np.array(w) for w in weights]
+
+    def save(self, path):
+        self.saved.append(path)
+
+    save_weights = save
+
+
+def run(callback, values, monitor="val_loss"):
+    """Feed `values` as the monitored quantity, epoch by epoch; return the epochs run."""
+    model = FakeModel()
+    callback.set_model(model)
+    callback.on_train_begin()
+    epochs = 0
+    for epoch, value in enumerate(values):
+        model.weights = [np.array(float(epoch))]
+        callback.on_epoch_end(epoch, {monitor: value})
+        epochs += 1
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    return epochs, model
+
+
+@pytest.mark.parametrize("values, kwargs, epochs_run", [
+    # best 0.9 at epoch 1; epochs 2 and 3 do not improve: wait reaches 2 at epoch 3
+    ([1.0, 0.9, 0.95, 0.97, 0.85], {"patience": 2}, 4),
+    # patience 0: the first epoch without improvement stops
+    ([1.0, 0.9, 0.95, 0.5], {"patience": 0}, 3),
+    # min_delta 0.1: 0.95 is not 0.1 below 1.0
+    ([1.0, 0.95, 0.85, 0.84], {"patience": 1, "min_delta": 0.1}, 2),
+    # min_delta 0.1: 0.85 is, 0.80 is not below 0.85 - 0.1
+    ([1.0, 0.85, 0.80, 0.2], {"patience": 1, "min_delta": 0.1}, 3),
+    # a baseline never beaten: the wait is never reset, so stop one epoch earlier
+    ([0.8, 0.9, 0.9, 0.9], {"patience": 2}, 3),
+    ([0.8, 0.9, 0.9, 0.9], {"patience": 2, "baseline": 0.5}, 2),
+    # warm-up: epochs 0 and 1 are not monitored
+    ([1.0, 2.0, 3.0, 4.0], {"patience": 0}, 2),
+    ([1.0, 2.0, 3.0, 4.0], {"patience": 0, "start_from_epoch": 2}, 4),
+    # always improving: never stops
+    ([5.0, 4.0, 3.0, 2.0], {"patience": 0}, 4),
+])
+def test_early_stopping_scripted(values, kwargs, epochs_run):
+    assert run(EarlyStopping(**kwargs), values)[0] == epochs_run
+
+
+def test_early_stopping_mode():
+    # accuracy goes up: auto mode maximizes
+    assert run(EarlyStopping(monitor="val_accuracy", patience=1), [0.5, 0.6, 0.55, 0.7],
+               monitor="val_accuracy")[0] == 3
+    # explicit max mode on a loss-like name would treat rising values as improvement
+    assert run(EarlyStopping(monitor="val_loss", mode="max", patience=0), [1.0, 2.0, 3.0])[0] == 3
+    with pytest.raises(ValueError, match="mode='max'"):
+        run(EarlyStopping(monitor="val_weirdness"), [1.0, 2.0], monitor="val_weirdness")
+    with pytest.raises(ValueError, match="mode"):
+        EarlyStopping(mode="largest")
+    with pytest.raises(ValueError, match="patience"):
+        EarlyStopping(patience=-1)
+
+
+def test_restore_best_weights():
+    callback = EarlyStopping(patience=2, restore_best_weights=True)
+    epochs, model = run(callback, [1.0, 0.5, 0.7, 0.8, 0.1])
+    assert epochs == 4
+    assert callback.best_epoch == 1 and callback.best == 0.5
+    assert model.get_weights()[0] == 1.0          # the weights at the end of epoch 1
+    # without restoring, the last epoch's weights stay
+    epochs, model = run(EarlyStopping(patience=2), [1.0, 0.5, 0.7, 0.8, 0.1])
+    assert model.get_weights()[0] == 3.0
+
+
+def test_reuse_resets_state(capsys):
+    callback = EarlyStopping(patience=1, verbose=1)
+    first = run(callback, [1.0, 2.0, 3.0])[0]
+    second = run(callback, [1.0, 2.0, 3.0])[0]
+    assert first == second == 2
+    assert capsys.readouterr().out.count("Epoch 2: early stopping") == 2
+
+
+def test_missing_monitor_warns_and_continues():
+    with pytest.warns(UserWarning, match="val_loss.*not available"):
+        epochs, _ = run(EarlyStopping(), [1.0, 2.0, 3.0], monitor="loss")
+    assert epochs == 3
+
+
+def test_checkpoint_best_only_scripted(capsys):
+    callback = ModelCheckpoint("m_{epoch:02d}-{loss:.1f}.keras", monitor="loss",
+                               save_best_only=True, verbose=1)
+    _, model = run(callback, [3.0, 2.0, 2.5, 1.0], monitor="loss")
+    assert model.saved == ["m_01-3.0.keras", "m_02-2.0.keras", "m_04-1.0.keras"]
+    out = capsys.readouterr().out
+    assert "Epoch 1: loss improved from inf to 3.00000, saving model to m_01-3.0.keras" in out
+    assert "Epoch 3: loss did not improve from 2.00000" in out
+    maximize = ModelCheckpoint("a.keras", monitor="val_accuracy", save_best_only=True)
+    assert run(maximize, [0.5, 0.4, 0.6], monitor="val_accuracy")[1].saved == ["a.keras"] * 2
+
+
+def test_checkpoint_suffixes():
+    with pytest.raises(ValueError, match=r"must end in `\.keras`"):
+        ModelCheckpoint("model.h5")
+    with pytest.raises(ValueError, match=r"`\.weights\.npz`.*`\.weights\.h5`"):
+        ModelCheckpoint("w.weights.h5", save_weights_only=True)
+
+
+def _tiny_model():
+    utils.set_random_seed(0)
+    model = Sequential([Input(shape=(3,)), Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.eye(2)[np.arange(20) % 2]
+    return model, x, y
+
+
+def test_checkpoint_writes_files_during_fit(tmp_path):
+    model, x, y = _tiny_model()
+    pattern = str(tmp_path / "ckpt_{epoch:02d}.keras")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[ModelCheckpoint(pattern, monitor="loss")])
+    assert sorted(os.listdir(tmp_path)) == ["ckpt_01.keras", "ckpt_02.keras", "ckpt_03.keras"]
+    restored = load_model(tmp_path / "ckpt_03.keras")
+    assert np.array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+    weights_path = str(tmp_path / "w.weights.npz")
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[ModelCheckpoint(weights_path, monitor="loss", save_weights_only=True)])
+    assert os.path.exists(weights_path)
+
+
+def test_lambda_callback_and_hook_order():
+    model, x, y = _tiny_model()
+    events = []
+    callback = LambdaCallback(
+        on_train_begin=lambda logs: events.append("train_begin"),
+        on_epoch_begin=lambda epoch, logs: events.append(f"epoch_begin {epoch}"),
+        on_train_batch_end=lambda batch, logs: events.append(f"batch_end {batch}"),
+        on_epoch_end=lambda epoch, logs: events.append(f"epoch_end {epoch} {sorted(logs)}"),
+        on_train_end=lambda logs: events.append("train_end"))
+    model.fit(x, y, epochs=2, batch_size=10, verbose=0, callbacks=[callback])
+    assert events == ["train_begin",
+                      "epoch_begin 0", "batch_end 0", "batch_end 1", "epoch_end 0 ['accuracy', 'loss']",
+                      "epoch_begin 1", "batch_end 0", "batch_end 1", "epoch_end 1 ['accuracy', 'loss']",
+                      "train_end"]
+    with pytest.raises(TypeError, match="unknown hook"):
+        LambdaCallback(on_everything=print)
+
+
+def test_stop_training_from_a_callback():
+    model, x, y = _tiny_model()
+    stopper = LambdaCallback(on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", epoch == 1))
+    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[stopper])
+    assert history.epoch == [0, 1]
+
+
+def test_history_and_base_callback():
+    history = History()
+    history.on_train_begin()
+    history.on_epoch_end(0, {"loss": 1.0})
+    history.on_epoch_end(1, {"loss": 0.5})
+    assert history.history == {"loss": [1.0, 0.5]} and history.epoch == [0, 1]
+    base = Callback()
+    base.on_epoch_end(0, {})        # every hook exists and does nothing
+    base.on_predict_batch_end(0, {})
+    with pytest.raises(TypeError, match="Callback"):
+        CallbackList([print])
