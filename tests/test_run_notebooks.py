@@ -1,0 +1,118 @@
+"""Tests for nnlab.course.run_notebooks (nnlab-run-notebooks) and the nbval chain.
+
+A tiny notebook with a figure and an `interact` widget is executed by the runner, twice
+(the file must not change), and must then pass strict nbval with the CI's sanitize file.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from nnlab.course import run_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+SANITIZE = ROOT / ".ci" / "nbval_sanitize.cfg"
+
+SETUP = """%matplotlib inline
+import numpy as np
+import matplotlib.pyplot as plt
+import ipywidgets as widgets
+plt.rcParams.update({"figure.figsize": (6, 4), "figure.dpi": 80})
+rng = np.random.default_rng(0)"""
+
+SHOW = """def show(w=1.0):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    x = np.linspace(-5, 5, 50)
+    ax.plot(x, 1 / (1 + np.exp(-w * x)))
+    plt.show()
+
+show()"""
+
+
+def demo_notebook():
+    return new_notebook(cells=[
+        new_markdown_cell("# 00 · Demo"),
+        new_code_cell(SETUP),
+        new_code_cell(SHOW),
+        new_code_cell("widgets.interact(show, w=widgets.FloatSlider(value=1.0, min=0.1, max=5));"),
+        new_code_cell("_ = widgets.interact(show, w=widgets.FloatSlider(value=2.0, min=0.1, max=5))"),
+        new_code_cell("widgets.IntSlider(3)"),
+        new_code_cell("for i in range(3):\n    print(i, flush=True)\nprint(f'{rng.normal():.6f}')"),
+        # what legitimately varies between runs, made equal by the sanitize file
+        new_code_cell("import tempfile\nprint(tempfile.mkdtemp())\nprint(object())"),
+        new_code_cell("raise ValueError('on purpose')", metadata={"tags": ["raises-exception"]}),
+    ])
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    path = folder / "demo.ipynb"
+    nbformat.write(demo_notebook(), path)
+    assert run_notebooks.main([str(path)]) == 0
+    first = path.read_text(encoding="utf-8")
+    assert run_notebooks.main([str(folder)]) == 0        # a folder: every notebook in it
+    return path, first
+
+
+def test_outputs_are_stored_without_volatile_metadata(executed):
+    path, _ = executed
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    assert all("execution" not in c.metadata for c in nb.cells)
+    assert "widgets" not in nb.metadata
+    show, interact = code[1], code[2]
+    assert [o.data["text/plain"] for o in show.outputs] == ["<Figure size 480x320 with 1 Axes>"]
+    assert "image/png" in show.outputs[0].data
+    # as nbval sees it: the interact's figure is an output of the cell, under the widget
+    views = [o.data.get("application/vnd.jupyter.widget-view+json") for o in interact.outputs]
+    assert {"model_id": "nnlab-widget-1", "version_major": 2, "version_minor": 0} in views
+    assert any("image/png" in o.get("data", {}) for o in interact.outputs)
+    assert code[5].outputs[0].text == "0\n1\n2\n0.125730\n"      # streams merged
+    assert code[-1].outputs[0].ename == "ValueError"
+
+
+def test_rerunning_changes_only_what_the_sanitize_file_covers(executed):
+    path, first = executed
+    second = path.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(first.splitlines(), second.splitlines()) if a != b]
+    assert len(first.splitlines()) == len(second.splitlines())
+    assert len(changed) == 2, changed                      # the tmp path and the address
+    assert "/tmp/" in changed[0][0] and "0x" in changed[1][0]
+
+
+def test_executed_notebook_passes_strict_nbval(executed):
+    path, _ = executed
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", str(path),
+         "--nbval-current-env", "--nbval-sanitize-with", str(SANITIZE)],
+        cwd=path.parent, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "8 passed" in result.stdout            # one test per code cell
+
+
+def test_error_fails_and_leaves_file_unchanged_budget_fails_but_writes(tmp_path, capsys):
+    bad = tmp_path / "bad.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("print('a')"), new_code_cell("1 / 0")]), bad)
+    before = bad.read_bytes()
+    slow = tmp_path / "slow.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("print('ok')")]), slow)
+    assert run_notebooks.main([str(bad), str(slow), "--check-budget", "0"]) == 1
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.err and "ZeroDivisionError" in captured.err
+    assert "1 failed, 1 over budget, 0 ok" in captured.err
+    assert "OVER BUDGET (0 s)" in captured.out
+    assert bad.read_bytes() == before
+    assert json.loads(slow.read_text())["cells"][0]["outputs"][0]["text"] == ["ok\n"]
+
+
+def test_missing_notebook_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        run_notebooks.main([str(tmp_path / "nope.ipynb")])
+    assert exit_info.value.code == 2
