@@ -93,7 +93,7 @@ def _compare(name, analytic, numeric, rtol, atol):
                                numeric.shape)
         raise AssertionError(
             f"Gradient of {name} is wrong at index {tuple(int(i) for i in idx)}: "
-            f"received {analytic[idx]!r} (backward), expected {numeric[idx]!r} "
+            f"received {float(analytic[idx]):.10g} (backward), expected {float(numeric[idx]):.10g} "
             f"(central differences); rtol={rtol}, atol={atol}.")
     denominator = np.linalg.norm(analytic) + np.linalg.norm(numeric)
     return float(np.linalg.norm(analytic - numeric) / denominator) if denominator > 0 else 0.0
