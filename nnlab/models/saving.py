@@ -23,6 +23,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -126,7 +127,7 @@ def _read_zip(filepath):
                     f"{CONFIG_NAME} and {WEIGHTS_NAME}, found {sorted(names)[:10]}.")
             config = json.loads(zf.read(CONFIG_NAME).decode("utf-8"))
             weights_bytes = zf.read(WEIGHTS_NAME)
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
         raise ModelFileError(f"{filepath} is a corrupted zip file ({e}).") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{filepath}: {CONFIG_NAME} is not valid JSON ({e}).") from None
