@@ -9,7 +9,9 @@ learning rate 0.01, or Adam with --optimizer adam) on both sides.
     CNN: Conv2D(32, 3x3, relu) - Conv2D(64, 3x3, relu) - MaxPooling2D(2) - Flatten -
          Dense(128, relu) - Dense(10), categorical cross-entropy from logits
 
-Each framework computes the loss its idiomatic way: nnlab a softmax layer and the
+The steps of the two frameworks are timed in alternation (one nnlab step, one PyTorch
+step, ...) so that both see the same load on a shared machine; each step is timed on
+its own and the table shows medians and quartiles. Each framework computes the loss its idiomatic way: nnlab a softmax layer and the
 cross-entropy (MLP) or the cross-entropy from logits (CNN); PyTorch
 `F.cross_entropy` on logits, with one-hot targets.
 
@@ -169,17 +171,33 @@ def torch_step(model, opt):
 
 # ------------------------------------------------------------------------- timing
 
-def time_steps(step, x, y, warmup, repeats):
-    """Median and quartiles, in milliseconds, of `repeats` single steps after `warmup`."""
-    for _ in range(warmup):
-        step(x, y)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step(x, y)
-        times.append((time.perf_counter() - start) * 1e3)
+def summarize(times):
+    """Median and quartiles, in milliseconds."""
     q = statistics.quantiles(times, n=4) if len(times) > 1 else [times[0]] * 3
     return {"median": statistics.median(times), "q1": q[0], "q3": q[2]}
+
+
+def time_steps(step, x, y, warmup, repeats):
+    """Median and quartiles (ms) of `repeats` single steps after `warmup` untimed ones."""
+    return time_interleaved([(step, x, y)], warmup, repeats)[0]
+
+
+def time_interleaved(runs, warmup, repeats):
+    """Time several (step, x, y) in alternation, one step of each per round.
+
+    Alternating makes every framework see the same machine load, which matters on a
+    shared computer; each step is timed on its own and the median is kept.
+    """
+    for step, x, y in runs:
+        for _ in range(warmup):
+            step(x, y)
+    times = [[] for _ in runs]
+    for _ in range(repeats):
+        for i, (step, x, y) in enumerate(runs):
+            start = time.perf_counter()
+            step(x, y)
+            times[i].append((time.perf_counter() - start) * 1e3)
+    return [summarize(t) for t in times]
 
 
 def train_on_batch_time(kind, args, x, y):
@@ -187,7 +205,7 @@ def train_on_batch_time(kind, args, x, y):
     try:
         model = nnlab_model(kind, args.optimizer)
         model.compile(optimizer=model.bench_optimizer, loss=model.bench_loss)
-        t = time_steps(lambda a, b: model.train_on_batch(a, b), x, y, args.warmup, args.repeats)
+        t = time_steps(model.train_on_batch, x, y, args.warmup, args.repeats)
     except Exception as e:  # the model API may be incomplete while the course is built
         return f"not available ({type(e).__name__}: {e})"
     return f"{t['median']:.2f} ms (q1-q3 {t['q1']:.1f}-{t['q3']:.1f})"
@@ -276,14 +294,15 @@ def main(args):
     print("-" * len(header))
     results = {}
     for kind in args.models:
-        ours = time_steps(nnlab_step(nnlab_model(kind, args.optimizer)), x, y,
-                          args.warmup, args.repeats)
-        line = f"{kind:5s} {ours['median']:9.2f} ({ours['q1']:5.1f}-{ours['q3']:5.1f})"
+        runs = [(nnlab_step(nnlab_model(kind, args.optimizer)), x, y)]
         if torch is not None:
             tx = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))  # NCHW
-            ty = torch.from_numpy(y)
-            theirs = time_steps(torch_step(*torch_model(kind, args.optimizer)), tx, ty,
-                                args.warmup, args.repeats)
+            runs.append((torch_step(*torch_model(kind, args.optimizer)), tx, torch.from_numpy(y)))
+        timings = time_interleaved(runs, args.warmup, args.repeats)
+        ours = timings[0]
+        line = f"{kind:5s} {ours['median']:9.2f} ({ours['q1']:5.1f}-{ours['q3']:5.1f})"
+        if torch is not None:
+            theirs = timings[1]
             ratio = ours["median"] / theirs["median"]
             ok = "ok" if ratio <= TARGETS[kind] else "MISSED"
             line += (f" {theirs['median']:9.2f} ({theirs['q1']:5.1f}-{theirs['q3']:5.1f})"
