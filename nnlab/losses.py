@@ -260,7 +260,10 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     dl/dp = -y/p + (1 - y)/(1 - p)   (0 where the clip is active)
 
     With from_logits=True, p = σ(x) and l = -[y log σ(x) + (1 - y) log σ(-x)],
-    dl/dx = σ(x) - y. Label smoothing replaces y by y (1 - s) + s/2.
+    dl/dx = σ(x) - y, computed with a stable log-sigmoid and without clipping, as
+    Keras' TensorFlow and PyTorch backends do (some Keras backends clip σ(x) to
+    [ε, 1 - ε] instead, which caps the loss at -ln ε ≈ 16.1).
+    Label smoothing replaces y by y (1 - s) + s/2.
 
     Args:
         y_true: labels in [0, 1], shape (batch, d) or (batch,).
