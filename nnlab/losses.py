@@ -25,7 +25,12 @@ _REDUCTIONS = ("sum_over_batch_size",)
 
 # ---- preparing and checking the inputs ------------------------------------------------
 def _as_arrays(y_true, y_pred, loss_name):
-    """y_pred as a float array, y_true as an array; clear errors for non-numbers."""
+    """y_pred as a float array, y_true as an array; clear errors for non-numbers.
+
+    Lists become `config.floatx()` arrays (float32), as Keras converts them; NumPy float
+    arrays keep their dtype (float64 for gradient checks).
+    """
+    as_list = not isinstance(y_pred, np.ndarray)
     try:
         y_pred = np.asarray(y_pred)
         y_true = np.asarray(y_true)
@@ -39,7 +44,7 @@ def _as_arrays(y_true, y_pred, loss_name):
         raise ValueError(
             f"{loss_name}: `y_pred` must be a batch of predictions (at least 1-D). "
             f"Received a scalar {y_pred!r}.")
-    if not np.issubdtype(y_pred.dtype, np.floating):
+    if as_list or not np.issubdtype(y_pred.dtype, np.floating):
         y_pred = y_pred.astype(config.floatx())
     if y_true.ndim >= 1 and y_true.shape[0] != y_pred.shape[0]:
         raise ValueError(

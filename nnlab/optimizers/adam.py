@@ -34,7 +34,7 @@ class Adam(Optimizer):
     Example:
         >>> w, g = np.array([1.0, 1.0]), np.array([0.5, -2.0])
         >>> Adam(learning_rate=0.1).apply([g], [w]); w     # ≈ w - 0.1 sign(g)
-        array([0.9, 1.1])
+        array([0.90000063, 1.09999984])
 
     Derived in lessons/08_optimizers.ipynb.
     """
