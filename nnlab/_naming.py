@@ -22,7 +22,7 @@ def lookup(kind, identifier, registry):
         return registry[key]
     raise ValueError(
         f"Unknown {kind}: {identifier!r}.{did_you_mean(identifier, registry)} "
-        f"Known {kind}s: {', '.join(sorted(map(str, registry)))}.")
+        f"Known {kind} names: {', '.join(sorted(map(str, registry)))}.")
 
 
 def snake_case(name):
