@@ -130,3 +130,12 @@ def test_unbuilt_model_errors():
     for call in (model.summary, model.count_params):
         with pytest.raises(NotBuiltError, match=r"input_shape=.*Input\(shape=\.\.\.\)"):
             call()
+
+
+def test_non_trainable_layers_are_counted_apart():
+    model = Sequential([Input(shape=(4,)), Dense(3, name="frozen", trainable=False), Dense(2, name="free")])
+    text = capture(model)
+    frozen, free = dense_params(4, 3), dense_params(3, 2)
+    assert f" Trainable params: {free:,} ({free * 4:.2f} B)" in text
+    assert f" Non-trainable params: {frozen:,} ({frozen * 4:.2f} B)" in text
+    assert f" Total params: {frozen + free:,} ({(frozen + free) * 4:.2f} B)" in text

@@ -217,6 +217,7 @@ def test_labels_checked_before_training():
         assert np.array_equal(w0, w1)                # nothing was trained
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_non_finite_loss_stops_with_advice():
     x, y = data(64, seed=2)
     x *= 100

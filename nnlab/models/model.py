@@ -578,9 +578,10 @@ class Model:
         """Print the table of layers, output shapes and parameter counts (Keras 3 style).
 
         Args:
-            line_length: total width of the table. Defaults to 76 (what Keras prints in a
-                notebook), or 100 for graphs that need the "Connected to" column.
-            positions: relative end positions of the columns, e.g. [0.46, 0.79, 1.0].
+            line_length: total width of the table. Defaults to 76 (Keras 3's width in a
+                notebook or an 80-column terminal).
+            positions: relative end positions of the columns, e.g. [0.458, 0.792, 1.0]
+                (a fourth column, "Connected to", appears for graphs that are not a chain).
             print_fn: function called with the whole summary text instead of `print`.
         """
         from nnlab.models.summary import print_summary

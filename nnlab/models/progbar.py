@@ -62,11 +62,10 @@ class Progbar:
                 return
             digits = len(str(self.target))
             done = int(self.width * current / self.target) if self.target else self.width
+            # while running: the estimated time left; at the end: the time taken
+            seconds = now - self._start if finalize else per_step * (self.target - current)
             line = (f"{current:{digits}d}/{self.target} " + "━" * done + "─" * (self.width - done)
-                    + f" {now - self._start:.0f}s {_format_time(per_step)}" + format_logs(logs))
-            if not finalize and self.target:
-                eta = per_step * (self.target - current)
-                line = line.replace(f" {now - self._start:.0f}s ", f" {eta:.0f}s ", 1)
+                    + f" {seconds:.0f}s {_format_time(per_step)}" + format_logs(logs))
             padding = " " * max(0, self._prev_width - len(line))
             sys.stdout.write("\r" + line + padding + ("\n" if finalize else ""))
             sys.stdout.flush()
