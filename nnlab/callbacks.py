@@ -10,7 +10,7 @@
 Setting `model.stop_training = True` in a hook ends `fit` after the current epoch.
 Every callback resets its state in `on_train_begin`, so one instance can be reused.
 
-Used in lessons/08_training.ipynb (early stopping, checkpoints).
+Used in the training lessons (early stopping, checkpoints).
 """
 import math
 import warnings
@@ -196,7 +196,7 @@ class EarlyStopping(Callback):
         >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
         >>> model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[stop])
 
-    Used in lessons/08_training.ipynb.
+    Used in the training lessons.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto",

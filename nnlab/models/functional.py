@@ -10,7 +10,7 @@ topologically (every layer after all the layers that feed it). `forward` runs th
 that order; `backward` runs them in reverse and *adds* the gradients where one tensor
 feeds several layers (the multivariate chain rule).
 
-Discussed in lessons/07_models.ipynb.
+Used from lessons/06_backprop.ipynb on (models as stacks of layers).
 """
 from nnlab._naming import unique_name
 from nnlab.layers.base import InputLayer, KerasTensor

@@ -11,7 +11,7 @@ One training step on a batch (x, y) is the whole of backpropagation:
 `Sequential` (a stack) and the functional `Model(inputs, outputs)` (a graph) only differ
 in how they build the list of nodes that `forward` walks; everything else is here.
 
-Derived in lessons/06_backprop.ipynb and lessons/08_training.ipynb.
+Derived in lessons/06_backprop.ipynb (forward and backward through the layers).
 """
 import math
 
@@ -420,7 +420,7 @@ class Model:
         for epoch in range(initial_epoch, epochs):
             self._reset_metrics()
             cbs.on_epoch_begin(epoch)
-            if verbose == 1 and epochs > 1:
+            if verbose and epochs > 1:
                 print(f"Epoch {epoch + 1}/{epochs}")
             bar = Progbar(steps, verbose=verbose)
             order = nnlab_random.generator().permutation(n) if shuffle else np.arange(n)

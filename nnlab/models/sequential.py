@@ -9,7 +9,7 @@ The input shape can come from `Input(shape=...)` as first element, from `input_s
 sees (`fit`, `predict`, `model(x)`, or `model.build((None, 784))`): until then the
 layers have no weights and `summary()` cannot count them.
 
-Discussed in lessons/07_models.ipynb.
+Used from lessons/06_backprop.ipynb on (models as stacks of layers).
 """
 from nnlab._naming import unique_name
 from nnlab.layers.base import InputLayer, KerasTensor, Layer
