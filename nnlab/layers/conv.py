@@ -4,10 +4,11 @@ im2col ("image to columns") copies every kh×kw×C window of the input into one 
 matrix `cols`; the convolution is then a single matrix product with the kernel
 reshaped to (kh·kw·C, filters). The backward pass reuses the same picture:
 
-    dW = colsᵀ δ          dcols = δ Wᵀ          dx = col2im(dcols)
+    dW = colsᵀ δ                       (one matrix product)
+    dx = Σ_(m,l) [δ W[m, l]ᵀ placed on the input cells that offset (m, l) read]
 
-where col2im adds each row of `dcols` back onto the window it came from (a loop over
-the kh·kw kernel offsets only, never over samples or pixels).
+The input gradient is col2im fused with its matrix product: a loop over the kh·kw
+kernel offsets only, never over samples or pixels.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -34,17 +35,6 @@ def im2col(xp, kh, kw, sh, sw):
     """
     windows = sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]  # (N,oh,ow,C,kh,kw)
     return np.ascontiguousarray(windows.transpose(0, 1, 2, 4, 5, 3))
-
-
-def col2im(dcols, padded_shape, sh, sw):
-    """Inverse bookkeeping of `im2col`: add each window's gradient back onto the
-    padded input. `dcols` has shape (N, oh, ow, kh, kw, C)."""
-    _, oh, ow, kh, kw, _ = dcols.shape
-    dxp = np.zeros(padded_shape, dtype=dcols.dtype)
-    for m in range(kh):                # loops over the kernel offsets only
-        for l in range(kw):
-            dxp[:, m:m + sh * (oh - 1) + 1:sh, l:l + sw * (ow - 1) + 1:sw, :] += dcols[:, :, :, m, l, :]
-    return dxp
 
 
 class Conv2D(Layer):
@@ -161,8 +151,15 @@ class Conv2D(Layer):
         self.grads["kernel"] = (cols2.T @ delta2).reshape(W.shape)   # dW = colsᵀ δ
         if self.use_bias:
             self.grads["bias"] = delta2.sum(axis=0)                  # db = Σ δ
-        dcols = (delta2 @ W.reshape(-1, self.filters).T).reshape(cols.shape)  # δ Wᵀ
-        dxp = col2im(dcols, padded_shape, *self.strides)
+        # dx: kernel offset (m, l) read x[:, i·sh + m, j·sw + l, :] for every output (i, j);
+        # send δ W[m, l]ᵀ back to exactly those cells (overlaps add up).
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        n, oh, ow = cols.shape[:3]
+        dxp = np.zeros(padded_shape, dtype=delta2.dtype)
+        for m in range(kh):                # loops over the kernel offsets only
+            for l in range(kw):
+                dxp[:, m:m + sh * (oh - 1) + 1:sh, l:l + sw * (ow - 1) + 1:sw, :] += \
+                    (delta2 @ W[m, l].T).reshape(n, oh, ow, -1)
         (top, _), (left, _) = pads
         return dxp[:, top:top + input_shape[1], left:left + input_shape[2], :]
 

@@ -6,14 +6,14 @@ or its mean. There are no parameters; the backward pass only routes gradients:
     max:      the window's gradient goes to the cell that held the maximum
     average:  the window's gradient is shared equally by the cells it averaged
 
-Windows are gathered as (N, oh, ow, C, ph·pw) arrays: by a reshape when the windows tile
-the input (strides == pool_size, 'valid'), otherwise with `sliding_window_view`. The
-backward pass loops over the ph·pw pool offsets only.
+When the windows tile the input (strides == pool_size, 'valid' padding), a reshape to
+(N, oh, ph, ow, pw, C) puts each window on axes 2 and 4 and one reduction does the
+work. Otherwise the code loops over the ph·pw pool offsets (m, l) only: the strided
+view x[:, m::sh, l::sw] holds cell (m, l) of every window at once.
 
 Derived in lessons/12_pooling.ipynb.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from nnlab.layers import _args
 from nnlab.layers.base import Layer
@@ -48,39 +48,28 @@ class _Pooling2D(Layer):
                 "Use a smaller pool_size or padding='same'.")
         return (oh, ow, c)
 
-    def _tiles(self, shape):
-        """True when windows tile the input exactly: strides == pool_size, no padding."""
-        return (self.strides == self.pool_size and self.padding == "valid")
+    def _tiles(self):
+        """True when the windows tile the input: strides == pool_size, 'valid' padding.
+        Then a reshape (N, oh, ph, ow, pw, C) puts each window on axes 2 and 4."""
+        return self.strides == self.pool_size and self.padding == "valid"
 
-    def _windows(self, x, fill):
-        """(windows (N, oh, ow, C, ph·pw), padded shape, pads); padding uses `fill`."""
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        n, h, w, c = x.shape
-        pads = pad_amounts((h, w), self.pool_size, self.strides, self.padding)
-        if self._tiles(x.shape):
-            oh, ow = h // ph, w // pw
-            tiles = x[:, :oh * ph, :ow * pw, :].reshape(n, oh, ph, ow, pw, c)
-            windows = tiles.transpose(0, 1, 3, 5, 2, 4).reshape(n, oh, ow, c, ph * pw)
-            return windows, x.shape, pads
-        xp = np.pad(x, ((0, 0),) + pads + ((0, 0),), constant_values=fill) \
-            if any(map(any, pads)) else x
-        windows = sliding_window_view(xp, (ph, pw), axis=(1, 2))[:, ::sh, ::sw]
-        return windows.reshape(windows.shape[:4] + (ph * pw,)), xp.shape, pads
+    def _pad(self, x, fill):
+        """x padded for 'same' with `fill` (-inf for max, 0 for average), and the pads."""
+        pads = pad_amounts(x.shape[1:3], self.pool_size, self.strides, self.padding)
+        if any(map(any, pads)):
+            x = np.pad(x, ((0, 0),) + pads + ((0, 0),), constant_values=fill)
+        return x, pads
 
-    def _scatter(self, dwindows, padded_shape, pads, input_shape):
-        """Add the window gradients (N, oh, ow, C, ph·pw) back onto the input."""
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        n, oh, ow, c, _ = dwindows.shape
-        if self._tiles(input_shape):
-            dx = np.zeros(input_shape, dtype=dwindows.dtype)
-            tiles = dwindows.reshape(n, oh, ow, c, ph, pw).transpose(0, 1, 4, 2, 5, 3)
-            dx[:, :oh * ph, :ow * pw, :] = tiles.reshape(n, oh * ph, ow * pw, c)
-            return dx
-        dxp = np.zeros(padded_shape, dtype=dwindows.dtype)
-        for m in range(ph):                          # loops over the pool offsets only
+    def _offsets(self, xp, out_hw):
+        """For each pool offset (m, l), row-major: the strided view
+        xp[:, i·sh + m, j·sw + l, :] over all outputs (i, j), shape (N, oh, ow, C)."""
+        (ph, pw), (sh, sw), (oh, ow) = self.pool_size, self.strides, out_hw
+        for m in range(ph):
             for l in range(pw):
-                dxp[:, m:m + sh * (oh - 1) + 1:sh, l:l + sw * (ow - 1) + 1:sw, :] += \
-                    dwindows[..., m * pw + l]
+                yield (slice(None), slice(m, m + sh * (oh - 1) + 1, sh),
+                       slice(l, l + sw * (ow - 1) + 1, sw))
+
+    def _unpad(self, dxp, pads, input_shape):
         (top, _), (left, _) = pads
         return dxp[:, top:top + input_shape[1], left:left + input_shape[2], :]
 
@@ -91,6 +80,11 @@ class _Pooling2D(Layer):
         return config
 
 
+def _as_float(x):
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
 class MaxPooling2D(_Pooling2D):
     """Max pooling: each output is the maximum of its window.
 
@@ -99,8 +93,8 @@ class MaxPooling2D(_Pooling2D):
     Backward: dL/dx is dL/dy placed at the position of each window's maximum, zero
     elsewhere (summed where windows overlap). Ties: when several cells of a window
     hold the maximum, the whole gradient goes to the *first* one in row-major order
-    (top row first, then left to right), as `np.argmax` picks it. (Central differences
-    cannot decide ties, so gradient checks use inputs without them.)
+    (top row first, then left to right), the cell `np.argmax` would pick. (Central
+    differences cannot decide ties, so gradient checks use inputs without them.)
 
     Args:
         pool_size: (ph, pw) or one int. Defaults to (2, 2).
@@ -122,21 +116,45 @@ class MaxPooling2D(_Pooling2D):
     _default_name = "max_pooling2d"
 
     def forward(self, x, training=False):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype(np.float64)
-        windows, padded_shape, pads = self._windows(x, fill=-np.inf)
-        winner = np.argmax(windows, axis=-1)[..., None]         # first max per window
-        y = np.take_along_axis(windows, winner, axis=-1)[..., 0]
-        self._cache = (winner, padded_shape, pads, x.shape)
+        x = _as_float(x)
+        n, h, w, c = x.shape
+        (ph, pw), out_hw = self.pool_size, self.compute_output_shape(x.shape[1:])[:2]
+        if self._tiles():                      # windows tile x: max over axes 2 and 4
+            oh, ow = out_hw
+            y = x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c).max(axis=(2, 4))
+            self._cache = (x, y, None, x.shape)
+            return y
+        xp, pads = self._pad(x, fill=-np.inf)
+        views = self._offsets(xp, out_hw)
+        y = xp[next(views)].copy()
+        for view in views:                     # loop over the pool offsets only
+            np.maximum(y, xp[view], out=y)
+        self._cache = (xp, y, pads, x.shape)
         return y
 
     def backward(self, grad):
-        winner, padded_shape, pads, input_shape = self._cached()
-        grad = np.asarray(grad)
-        offsets = np.arange(self.pool_size[0] * self.pool_size[1])
-        dwindows = np.where(offsets == winner, grad[..., None], 0).astype(grad.dtype, copy=False)
-        return self._scatter(dwindows, padded_shape, pads, input_shape)
+        xp, y, pads, input_shape = self._cached()
+        grad = np.asarray(grad, dtype=y.dtype)
+        n, oh, ow, c = y.shape
+        (ph, pw) = self.pool_size
+        if pads is None:                       # tiles: compare each window with its max
+            tiles = xp[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c)
+            winner = tiles == y[:, :, None, :, None, :]
+            if np.count_nonzero(winner) == y.size:     # no ties: one winner per window
+                dtiles = np.where(winner, grad[:, :, None, :, None, :], 0)
+                if (oh * ph, ow * pw) == xp.shape[1:3]:
+                    return dtiles.reshape(xp.shape)    # same memory order: a view
+                dx = np.zeros_like(xp)                 # rows/columns no window covers
+                dx[:, :oh * ph, :ow * pw] = dtiles.reshape(n, oh * ph, ow * pw, c)
+                return dx
+            pads = ((0, 0), (0, 0))            # ties: use the general rule below
+        dxp = np.zeros_like(xp)
+        taken = np.zeros(y.shape, dtype=bool)  # windows whose max was already found
+        for view in self._offsets(xp, (oh, ow)):
+            hit = (xp[view] == y) & ~taken     # first max in row-major order wins
+            taken |= hit
+            dxp[view] += np.where(hit, grad, 0)
+        return self._unpad(dxp, pads, input_shape)
 
 
 class AveragePooling2D(_Pooling2D):
@@ -168,28 +186,46 @@ class AveragePooling2D(_Pooling2D):
     """
     _default_name = "average_pooling2d"
 
-    def _counts(self, h, w, dtype):
-        """Number of real (unpadded) cells in each window, shape (1, oh, ow, 1, 1)."""
-        ones = np.ones((1, h, w, 1), dtype=dtype)
-        windows, _, _ = self._windows(ones, fill=0)
-        return windows.sum(axis=-1, keepdims=True)
+    def _window_sums(self, x, out_hw):
+        """Σ over each window of x (zero padded), shape (N, oh, ow, C), and the pads."""
+        xp, pads = self._pad(x, fill=0)
+        views = self._offsets(xp, out_hw)
+        total = xp[next(views)].copy()
+        for view in views:                     # loop over the pool offsets only
+            total += xp[view]
+        return total, xp.shape, pads
 
     def forward(self, x, training=False):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype(np.float64)
-        windows, padded_shape, pads = self._windows(x, fill=0)
-        counts = self._counts(x.shape[1], x.shape[2], x.dtype)
-        y = windows.sum(axis=-1) / counts[..., 0]
-        self._cache = (counts, padded_shape, pads, x.shape)
-        return y
+        x = _as_float(x)
+        n, h, w, c = x.shape
+        (ph, pw), out_hw = self.pool_size, self.compute_output_shape(x.shape[1:])[:2]
+        if self._tiles():
+            oh, ow = out_hw
+            y = x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c).mean(axis=(2, 4))
+            self._cache = (x.shape, None, None)
+            return y.astype(x.dtype, copy=False)
+        total, padded_shape, pads = self._window_sums(x, out_hw)
+        counts, _, _ = self._window_sums(np.ones((1, h, w, 1), dtype=x.dtype), out_hw)
+        self._cache = (x.shape, counts, (padded_shape, pads))   # counts: real cells
+        return total / counts
 
     def backward(self, grad):
-        counts, padded_shape, pads, input_shape = self._cached()
+        input_shape, counts, padding = self._cached()
         grad = np.asarray(grad)
-        share = (grad[..., None] / counts).astype(grad.dtype, copy=False)
-        dwindows = np.broadcast_to(share, share.shape[:-1] + (self.pool_size[0] * self.pool_size[1],))
-        return self._scatter(dwindows, padded_shape, pads, input_shape)
+        n, oh, ow, c = grad.shape
+        (ph, pw) = self.pool_size
+        if counts is None:                     # tiles: every cell gets grad / (ph·pw)
+            dx = np.zeros(input_shape, dtype=grad.dtype)
+            share = (grad / (ph * pw)).astype(grad.dtype, copy=False)
+            dx[:, :oh * ph, :ow * pw] = np.broadcast_to(
+                share[:, :, None, :, None, :], (n, oh, ph, ow, pw, c)).reshape(n, oh * ph, ow * pw, c)
+            return dx
+        padded_shape, pads = padding
+        share = (grad / counts).astype(grad.dtype, copy=False)
+        dxp = np.zeros(padded_shape, dtype=grad.dtype)
+        for view in self._offsets(dxp, (oh, ow)):
+            dxp[view] += share
+        return self._unpad(dxp, pads, input_shape)
 
 
 class GlobalAveragePooling2D(Layer):
