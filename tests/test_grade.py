@@ -1,0 +1,217 @@
+"""Tests for nnlab.course.grade (nnlab-grade).
+
+The fixture notebooks live in tests/fixtures/grading/ (regenerate them with
+`python tests/fixtures/grading/make_fixtures.py`): solution.ipynb has three exercises
+(test_weighted_sum 1 point, test_sigmoid 2, test_neuron_forward 3) and submissions/
+one student notebook per situation the grader must survive. All of them are graded in
+one run (one fresh kernel per student, plus the restarts), with 6 s per cell.
+"""
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nnlab.course import grade
+from nnlab.course.exercises import make_exercise
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "grading"
+SOLUTION = FIXTURES / "solution.ipynb"
+IDS = ["test_weighted_sum", "test_sigmoid", "test_neuron_forward"]
+OK = "passed"
+
+# student -> {grade_id: (points, status, text the reason must contain)}
+EXPECTED = {
+    "perfect": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                "test_neuron_forward": (3, OK, "")},
+    "blank": {gid: (0, "failed", "NotImplementedError") for gid in IDS},
+    "infinite_loop": {"test_weighted_sum": (1, OK, ""),
+                      "test_sigmoid": (0, "timed out", "time limit per cell (6.0 s)"),
+                      "test_neuron_forward": (3, OK, "")},
+    "exception": {"test_weighted_sum": (0, "failed", "ValueError: I give up"),
+                  "test_sigmoid": (2, OK, ""), "test_neuron_forward": (3, OK, "")},
+    "hidden_only": {"test_weighted_sum": (1, OK, ""),
+                    "test_sigmoid": (0, "failed", "CheckFailed: sigmoid(800)"),
+                    "test_neuron_forward": (3, OK, "")},
+    "weakened_test": {"test_weighted_sum": (1, OK, ""),
+                      "test_sigmoid": (0, "failed", "sigmoid(0) should be 0.5, got 0"),
+                      "test_neuron_forward": (3, OK, "")},
+    # the deleted sigmoid test is put back after the sigmoid cell; exercise 3's test
+    # comes back too, at the end, and fails because its solution cell is gone
+    "deleted_cells": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                      "test_neuron_forward": (0, "failed", "NameError: name 'neuron_forward'")},
+    # the student's order is kept: blocks in any order are fine, a test before its
+    # solution is not
+    "reordered_cells": {"test_weighted_sum": (1, OK, ""),
+                        "test_sigmoid": (0, "failed", "NameError: name 'sigmoid'"),
+                        "test_neuron_forward": (3, OK, "")},
+    "huge_output": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                    "test_neuron_forward": (3, OK, "")},
+    # sys.exit() is an ordinary error in a kernel; exit() stops the kernel: restarted
+    "sys_exit": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                 "test_neuron_forward": (3, OK, "")},
+    # os._exit(1) in a student cell: restarted, earlier cells re-run, sigmoid still graded;
+    # a test whose call kills the kernel scores 0
+    "kernel_kill": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                    "test_neuron_forward": (0, "kernel died", "kernel died")},
+    "redefine_checks": {"test_weighted_sum": (1, OK, ""),
+                        "test_sigmoid": (0, "failed", "sigmoid(0) should be 0.5, got 0"),
+                        "test_neuron_forward": (3, OK, "")},
+    # an invented test cell (100 points!) and a duplicated one earn nothing extra
+    "extra_test_cells": {"test_weighted_sum": (1, OK, ""), "test_sigmoid": (2, OK, ""),
+                         "test_neuron_forward": (3, OK, "")},
+}
+INVALID = {
+    "not_json": "not valid JSON",
+    "empty": "empty file",
+    "no_cells": "no list of cells",
+    "wrong_nbformat": "nbformat 9",
+}
+NOTES = {"infinite_loop": ["a timeout in cell 5"], "sys_exit": ["the kernel exited in cell 5"],
+         "kernel_kill": ["the kernel died in cell 5", "the kernel died in cell 8"]}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grading-output")
+    code = grade.main([str(FIXTURES / "submissions"), "--solution", str(SOLUTION),
+                       "--out", str(out), "--cell-timeout", "6", "--timeout", "120"])
+    report = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    return code, out, report, {s["student"]: s for s in report["students"]}
+
+
+def test_exit_code_zero_even_with_zero_scores(graded):
+    code, _, report, students = graded
+    assert code == 0
+    assert sorted(students) == sorted([*EXPECTED, *INVALID])
+    assert report["max_points"] == 6
+    assert report["exercises"] == [{"grade_id": "test_weighted_sum", "max_points": 1},
+                                   {"grade_id": "test_sigmoid", "max_points": 2},
+                                   {"grade_id": "test_neuron_forward", "max_points": 3}]
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED))
+def test_each_exercise_scores_as_expected(graded, student):
+    record = graded[3][student]
+    assert record["status"] == "graded", record
+    got = {e["grade_id"]: e for e in record["exercises"]}
+    assert list(got) == IDS
+    for gid, (points, status, reason) in EXPECTED[student].items():
+        assert (got[gid]["points"], got[gid]["status"]) == (points, status), (gid, got[gid])
+        assert reason in got[gid]["reason"], (gid, got[gid])
+        assert got[gid]["max_points"] == {"test_weighted_sum": 1, "test_sigmoid": 2,
+                                          "test_neuron_forward": 3}[gid]
+    assert record["points"] == sum(p for p, _, _ in EXPECTED[student].values())
+    assert record["max_points"] == 6
+    assert record["notes"] == NOTES.get(student, [])
+
+
+@pytest.mark.parametrize("student", sorted(INVALID))
+def test_unreadable_notebooks_score_zero_with_a_reason(graded, student):
+    record = graded[3][student]
+    assert record["status"] == "invalid" and record["points"] == 0
+    assert INVALID[student] in record["reason"]
+    assert [e["points"] for e in record["exercises"]] == [0, 0, 0]
+    assert all(INVALID[student] in e["reason"] for e in record["exercises"])
+
+
+def test_csv_has_a_row_per_student_and_a_column_per_exercise(graded):
+    _, out, _, students = graded
+    with open(out / "grades.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["student", *IDS, "total", "max_points", "status"]
+    by_name = {row["student"]: row for row in rows}
+    assert by_name["infinite_loop"] == {
+        "student": "infinite_loop", "test_weighted_sum": "1", "test_sigmoid": "0",
+        "test_neuron_forward": "3", "total": "4", "max_points": "6", "status": "graded"}
+    assert by_name["empty"]["total"] == "0" and by_name["empty"]["status"] == "invalid: empty file"
+    assert len(rows) == len(students)
+
+
+def test_huge_output_is_truncated_in_what_is_stored(graded):
+    _, out, _, _ = graded
+    path = out / "notebooks" / "huge_output.ipynb"
+    assert path.stat().st_size < 100_000
+    nb = nbformat.read(path, as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "[nnlab-grade: output truncated]" in text
+
+
+def test_executed_notebooks_hold_the_injected_tests_and_the_students_cells(graded):
+    _, out, _, _ = graded
+    nb = nbformat.read(out / "notebooks" / "weakened_test.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells]
+    assert not any("tests are for other people" in s for s in sources)
+    assert sum("BEGIN HIDDEN TESTS" in s for s in sources) == 3
+    kill = nbformat.read(out / "notebooks" / "kernel_kill.ipynb", as_version=4)
+    notes = [o.text for c in kill.cells if c.cell_type == "code" for o in c.outputs
+             if o.output_type == "stream" and "[nnlab-grade]" in o.text]
+    assert len(notes) == 2 and all("kernel died" in n for n in notes)
+
+
+def test_summary_is_printed(graded, capsys):
+    # the summary was printed while the module fixture ran; print one again to check format
+    grade._print_student(graded[3]["infinite_loop"], None)
+    out = capsys.readouterr().out
+    assert "infinite_loop" in out and "4/6" in out
+    assert "-- test_sigmoid" in out and "timed out" in out
+    assert "note: kernel restarted after a timeout in cell 5" in out
+
+
+# --- usage errors: exit code 2, no kernel started ----------------------------------------
+
+def test_usage_errors(tmp_path, capsys):
+    assert grade.main([str(FIXTURES / "submissions"), "--solution",
+                       str(tmp_path / "missing.ipynb")]) == 2
+    assert "cannot read the solution notebook" in capsys.readouterr().err
+
+    no_tests = tmp_path / "no_tests.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), no_tests)
+    assert grade.main([str(FIXTURES / "submissions"), "--solution", str(no_tests)]) == 2
+    assert "no graded test cells" in capsys.readouterr().err
+
+    empty_dir = tmp_path / "none"
+    empty_dir.mkdir()
+    assert grade.main([str(empty_dir), "--solution", str(SOLUTION),
+                       "--out", str(tmp_path / "o")]) == 2
+    assert "no submissions found" in capsys.readouterr().err
+    assert grade.main([str(tmp_path / "nobody.ipynb"), "--solution", str(SOLUTION)]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        grade.main([str(SOLUTION)])                       # --solution is required
+    assert exit_info.value.code == 2
+
+
+def test_assemble_keeps_student_order_and_reinserts_tests():
+    solution = grade.Solution(SOLUTION)
+    nb, problem = grade.read_submission(FIXTURES / "submissions" / "deleted_cells.ipynb")
+    assert problem is None
+    ids = [nbformat_id for nbformat_id in
+           (c.metadata.get("nbgrader", {}).get("grade_id") for c in solution.assemble(nb)) if
+           nbformat_id]
+    assert ids == ["weighted_sum", "test_weighted_sum", "sigmoid", "test_sigmoid",
+                   "test_neuron_forward"]
+    assert "import numpy as np" in solution.imports and "import nnlab" in solution.imports
+
+
+# --- the course's own solutions ---------------------------------------------------------
+
+REAL = sorted(p for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.skipif(not (ROOT / "solutions" / "01_neuron.ipynb").exists(),
+                    reason="solutions/01_neuron.ipynb does not exist yet")
+@pytest.mark.parametrize("path", REAL, ids=[p.stem for p in REAL])
+def test_real_solutions_score_full_marks_and_their_exercises_zero(path, tmp_path):
+    exercise = tmp_path / path.name
+    nbformat.write(make_exercise(nbformat.read(path, as_version=4)), exercise)
+    solution_copy = tmp_path / "solution" / path.name
+    solution_copy.parent.mkdir()
+    solution_copy.write_bytes(path.read_bytes())
+    report = grade.grade([str(solution_copy), str(exercise)], path, tmp_path / "out",
+                         cell_timeout=60, timeout=600)
+    full, blank = report["students"]
+    assert full["points"] == full["max_points"] > 0, full["exercises"]
+    assert blank["points"] == 0, [e for e in blank["exercises"] if e["points"]]
