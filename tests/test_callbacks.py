@@ -185,3 +185,29 @@ def test_history_and_base_callback():
     base.on_predict_batch_end(0, {})
     with pytest.raises(TypeError, match="Callback"):
         CallbackList([print])
+
+
+def test_early_stopping_inside_fit_restores_best_weights():
+    model, x, y = _tiny_model()
+    scripted = [0.9, 0.5, 0.7, 0.8, 0.6, 0.4]          # best at epoch 1, patience 2 -> stop at 3
+    snapshots = []
+
+    def script(epoch, logs):
+        logs["val_loss"] = scripted[epoch]             # runs before EarlyStopping sees the logs
+        snapshots.append(model.get_weights())
+
+    def reset(logs):
+        snapshots.clear()
+
+    stop = EarlyStopping(patience=2, restore_best_weights=True)
+    history = model.fit(x, y, epochs=6, verbose=0,
+                        callbacks=[LambdaCallback(on_epoch_end=script, on_train_begin=reset), stop])
+    assert history.epoch == [0, 1, 2, 3]
+    assert history.history["val_loss"] == [0.9, 0.5, 0.7, 0.8]
+    for got, best in zip(model.get_weights(), snapshots[1]):
+        assert np.array_equal(got, best)
+    assert not np.array_equal(model.get_weights()[0], snapshots[3][0])
+    # the same instance, reused: its state starts afresh
+    history = model.fit(x, y, epochs=6, verbose=0,
+                        callbacks=[LambdaCallback(on_epoch_end=script), stop])
+    assert history.epoch == [0, 1, 2, 3]

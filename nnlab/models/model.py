@@ -19,7 +19,7 @@ import numpy as np
 
 from nnlab import config
 from nnlab import random as nnlab_random
-from nnlab.callbacks import CallbackList, History
+from nnlab.callbacks import Callback, CallbackList, History
 from nnlab.models.progbar import Progbar, format_logs
 
 
@@ -413,7 +413,10 @@ class Model:
         n = len(x)
         steps = math.ceil(n / batch_size)
         history = History()
-        cbs = CallbackList([history] + list(callbacks or []), model=self,
+        # as in Keras, History comes after the user's callbacks (it records what they
+        # changed in the logs) and the progress line is finished last
+        callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+        cbs = CallbackList(callbacks + [history], model=self,
                            epochs=epochs, steps=steps, verbose=verbose)
         self.stop_training = False
         cbs.on_train_begin()
@@ -445,8 +448,8 @@ class Model:
             if x_val is not None:
                 val_logs = self._evaluate_arrays(x_val, y_val, batch_size)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
-            bar.update(steps, logs, finalize=True)
             cbs.on_epoch_end(epoch, logs)
+            bar.update(steps, logs, finalize=True)
             if self.stop_training:
                 break
         cbs.on_train_end(logs if epochs > initial_epoch else None)
