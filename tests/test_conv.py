@@ -185,3 +185,24 @@ def test_matches_pytorch_if_installed():
     t = torch.nn.functional.conv2d(torch.tensor(x).permute(0, 3, 1, 2),
                                    torch.tensor(W).permute(3, 2, 0, 1), torch.tensor(b), stride=2)
     np.testing.assert_allclose(y, t.permute(0, 2, 3, 1).numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_gradients_match_pytorch_if_installed():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(2, 7, 6, 3))
+    with config.floatx_scope("float64"):
+        layer = Conv2D(4, (3, 2), strides=(2, 1), bias_initializer="random_normal")
+    y = layer(x)
+    g = rng.normal(size=y.shape)
+    dx = layer.backward(g)
+    W, b = layer.get_weights()
+    tx = torch.tensor(x).permute(0, 3, 1, 2).requires_grad_()
+    tW = torch.tensor(W).permute(3, 2, 0, 1).detach().requires_grad_()
+    tb = torch.tensor(b).requires_grad_()
+    ty = torch.nn.functional.conv2d(tx, tW, tb, stride=(2, 1))
+    (ty * torch.tensor(g).permute(0, 3, 1, 2)).sum().backward()
+    np.testing.assert_allclose(dx, tx.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["kernel"], tW.grad.permute(2, 3, 1, 0).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.grads["bias"], tb.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -191,3 +191,17 @@ def test_default_names_are_keras_names():
     assert MaxPooling2D().name.startswith("max_pooling2d")
     assert AveragePooling2D().name.startswith("average_pooling2d")
     assert GlobalAveragePooling2D().name.startswith("global_average_pooling2d")
+
+
+@pytest.mark.parametrize("pool, strides", [(2, None), (3, 2), (2, 1)])
+def test_max_pool_matches_pytorch_if_installed(pool, strides):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).permutation(2 * 7 * 6 * 3).reshape(2, 7, 6, 3).astype(float)
+    layer = MaxPooling2D(pool, strides)
+    y = layer(x)
+    g = np.random.default_rng(6).normal(size=y.shape)
+    tx = torch.tensor(x).permute(0, 3, 1, 2).requires_grad_()
+    ty = torch.nn.functional.max_pool2d(tx, pool, stride=strides or pool)
+    (ty * torch.tensor(g).permute(0, 3, 1, 2)).sum().backward()
+    np.testing.assert_array_equal(y, ty.detach().permute(0, 2, 3, 1).numpy())
+    np.testing.assert_allclose(layer.backward(g), tx.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-12)

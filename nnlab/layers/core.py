@@ -159,7 +159,7 @@ class Dropout(Layer):
         >>> Dropout(0.5)(np.ones((1, 4)), training=False)
         array([[1., 1., 1., 1.]])
 
-    Derived in lessons/10_regularization.ipynb.
+    Derived in lesson 10 (overfitting and regularization).
     """
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
@@ -216,6 +216,9 @@ class Flatten(Layer):
 
     Backward: reshape the gradient back to the input's shape.
 
+    Args:
+        data_format: only 'channels_last' (the order is kept as it is). Defaults to None.
+
     Input shape: (batch, ...). Output shape: (batch, product of the other axes).
 
     Example:
@@ -234,6 +237,11 @@ class Flatten(Layer):
         x = np.asarray(x)
         self._cache = (x.shape,)
         return x.reshape(x.shape[0], -1)
+
+    def get_config(self):
+        config = super().get_config()
+        config["data_format"] = self.data_format
+        return config
 
     def backward(self, grad):
         (shape,) = self._cached()
