@@ -141,3 +141,14 @@ def test_unknown_name_suggests_the_closest():
 def test_backward_of_unknown_function_is_a_clear_error():
     with pytest.raises(ValueError, match="No derivative known"):
         A.backward(np.sin, np.zeros(2), np.zeros(2), np.ones(2))
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.activations")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

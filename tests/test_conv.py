@@ -206,3 +206,14 @@ def test_gradients_match_pytorch_if_installed():
     np.testing.assert_allclose(layer.grads["kernel"], tW.grad.permute(2, 3, 1, 0).numpy(),
                                rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(layer.grads["bias"], tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.layers.conv")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

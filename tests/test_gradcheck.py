@@ -132,3 +132,14 @@ def test_wrong_gradient_inside_a_model_is_named():
 def test_not_a_layer():
     with pytest.raises(TypeError, match="layer"):
         check_gradients(object(), np.ones((2, 2)))
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.utils.gradcheck")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -135,3 +135,14 @@ def test_get_errors(identifier, match):
 def test_invalid_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.initializers")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

@@ -257,3 +257,14 @@ def test_registry_lookup():
     assert layers.LAYERS["MaxPooling2D"] is layers.MaxPooling2D
     with pytest.raises(ValueError, match="Did you mean 'Dense'"):
         layers.get("Dens")
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.layers.core")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

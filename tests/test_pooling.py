@@ -205,3 +205,14 @@ def test_max_pool_matches_pytorch_if_installed(pool, strides):
     (ty * torch.tensor(g).permute(0, 3, 1, 2)).sum().backward()
     np.testing.assert_array_equal(y, ty.detach().permute(0, 2, 3, 1).numpy())
     np.testing.assert_allclose(layer.backward(g), tx.grad.permute(0, 2, 3, 1).numpy(), rtol=1e-12)
+
+
+def test_docstring_examples():
+    import doctest
+    import importlib
+
+    import nnlab
+    module = importlib.import_module("nnlab.layers.pooling")
+    globs = {**vars(module), "np": np, "nnlab": nnlab}
+    result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
