@@ -116,3 +116,34 @@ def test_missing_notebook_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         run_notebooks.main([str(tmp_path / "nope.ipynb")])
     assert exit_info.value.code == 2
+
+
+def _sanitize(text):
+    import re
+    from nbval.plugin import get_sanitize_patterns
+    for regex, replace in get_sanitize_patterns(SANITIZE.read_text(encoding="utf-8")):
+        text = re.sub(regex, replace, text)
+    return text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<object object at 0x7f06a156ff90>", "<object object at 0xADDRESS>"),
+    ("32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - loss: 0.5000",
+     "32/32 ━━━━━━━━━━━━━━━━━━━━ TIME TIME/step - loss: 0.5000"),
+    ("1875/1875 - 12s - 6ms/step - loss: 0.1", "1875/1875 - TIME - TIME/step - loss: 0.1"),
+    ("training took 1.23 s", "training took TIME"),
+    ("done in 0.5 seconds", "done in TIME"),
+    ("ETA: 3s", "ETA: TIME"),
+    (" 50%|█████     | 5/10 [00:01<00:02, 3.45it/s]", " 50%|█████     | 5/10 [TIME<TIME, RATE]"),
+    ("/tmp/tmp9air8g8n/model.keras", "TMPPATH"),
+    ("/tmp/ipykernel_4242/123.py:3: UserWarning: x", "TMPPATH:3: UserWarning: x"),
+    ("/home/u/.venv/lib/python3.11/site-packages/numpy/x.py:12: RuntimeWarning",
+     "SITE-PACKAGES/numpy/x.py:12: RuntimeWarning"),
+    ("model d374a22e6f114a91951cb4f38a22a181", "model MODEL-ID"),
+    # what must stay compared
+    ("sigmoid(0) = 0.500000, 0xFF, in 3 layers, Epoch 1/5, 10 s of audio",
+     "sigmoid(0) = 0.500000, 0xFF, in 3 layers, Epoch 1/5, 10 s of audio"),
+    ("<Figure size 480x320 with 1 Axes>", "<Figure size 480x320 with 1 Axes>"),
+])
+def test_sanitize_patterns(text, expected):
+    assert _sanitize(text) == expected

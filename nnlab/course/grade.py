@@ -57,6 +57,7 @@ import csv
 import json
 import math
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -310,7 +311,9 @@ class _Kernel:
         client.km = client.create_kernel_manager()
         client.on_cell_executed = self._remember
         self.client = client
-        client.start_new_kernel()
+        # the kernel process's own stdout/stderr (not the cells' output, which comes over
+        # the kernel protocol) would clutter the grader's summary
+        client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client.start_new_kernel_client()
         self.silent(_PRELUDE, timeout)
 
@@ -486,6 +489,11 @@ def grade(submissions, solution, out="grading-output", cell_timeout=30, timeout=
             writer.writerow([s["student"], *(_num(points[g]) for g in solution.tests),
                              _num(s["points"]), _num(s["max_points"]),
                              s["status"] if not s["reason"] else f"{s['status']}: {s['reason']}"])
+    graded = [s for s in students if s["status"] == "graded"]
+    mean = sum(s["points"] for s in students) / len(students)
+    print(f"{len(graded)} graded, {len(students) - len(graded)} unreadable; mean "
+          f"{mean:.2f}/{_num(solution.max_points)}; full marks: "
+          f"{sum(s['points'] == s['max_points'] for s in students)}", file=stream)
     print(f"wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'notebooks'}/",
           file=stream)
     return report
@@ -505,10 +513,9 @@ def _print_student(record, stream):
         mark = "ok " if e["status"] == "passed" else "-- "
         line = f"    {mark}{e['grade_id']:<28} {_num(e['points'])}/{_num(e['max_points'])}"
         if e["status"] != "passed":
-            line += f"  {e['status']}" + (f": {e['reason']}" if e["reason"] and
-                                          not e["reason"].startswith(e["status"]) else "")
-            if e["reason"].startswith(e["status"]) and e["reason"] != e["status"]:
-                line += e["reason"][len(e["status"]):]
+            reason = e["reason"]
+            line += f"  {reason}" if reason.startswith(e["status"]) else \
+                f"  {e['status']}" + (f": {reason}" if reason else "")
         print(line, file=stream)
     for note in record["notes"]:
         print(f"    note: kernel restarted after {note}", file=stream)
