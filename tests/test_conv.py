@@ -217,3 +217,14 @@ def test_docstring_examples():
     globs = {**vars(module), "np": np, "nnlab": nnlab}
     result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_direct_forward_gives_clear_errors():
+    with pytest.raises(RuntimeError, match="'c0'.*no weights yet"):
+        Conv2D(2, 3, name="c0").forward(np.ones((1, 5, 5, 1)))
+    layer = Conv2D(2, 3, name="c1")
+    layer.build((5, 5, 1))
+    with pytest.raises(ValueError, match=r"'c1'.*\(None, 5, 5, 1\).*\(None, 5, 5, 3\)"):
+        layer.forward(np.ones((1, 5, 5, 3)))
+    with pytest.raises(ValueError, match=r"'c1'.*\(batch, height, width, channels\).*\(None, 5, 5\)"):
+        layer.forward(np.ones((1, 5, 5)))

@@ -268,3 +268,16 @@ def test_docstring_examples():
     globs = {**vars(module), "np": np, "nnlab": nnlab}
     result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_direct_forward_gives_clear_errors():
+    with pytest.raises(RuntimeError, match="'d0'.*no weights yet"):
+        Dense(2, name="d0").forward(np.ones((1, 3)))
+    layer = Dense(2, name="d1")
+    layer.build((3,))
+    with pytest.raises(ValueError, match=r"'d1'.*\(None, 3\).*\(None, 4\)"):
+        layer.forward(np.ones((1, 4)))
+    with pytest.raises(ValueError, match=r"'d1'.*\(None, 3\).*\(None,\)"):
+        layer.forward(np.ones(3))
+    with pytest.raises(RuntimeError, match="backward\\(\\) was called before forward"):
+        Dense(2).backward(np.ones((1, 2)))

@@ -216,3 +216,10 @@ def test_docstring_examples():
     globs = {**vars(module), "np": np, "nnlab": nnlab}
     result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("layer", [MaxPooling2D(name="p0"), AveragePooling2D(name="p0"),
+                                   GlobalAveragePooling2D(name="p0")])
+def test_direct_forward_needs_images(layer):
+    with pytest.raises(ValueError, match=r"'p0'.*\(batch, height, width, channels\).*\(None, 4, 4\)"):
+        layer.forward(np.ones((2, 4, 4)))

@@ -86,3 +86,21 @@ def keras_default_name(kwargs, base):
     if kwargs.get("name") is None:
         kwargs["name"] = unique_name(base)
     return kwargs
+
+
+def require_weights(layer):
+    """A clear error when `forward` comes before the layer has its weights."""
+    if "kernel" not in layer.params:
+        raise RuntimeError(
+            f"Layer '{layer.name}' ({type(layer).__name__}) has no weights yet: call it on "
+            "a batch, layer(x), or build it with layer.build(input_shape) before forward().")
+
+
+def check_forward_input(layer, x, channels=None, image=False):
+    """Clear errors when `layer.forward(x)` is called directly (`layer(x)` checks shapes
+    before forward): `x` must be a batch of images if `image`, and its last axis must
+    have size `channels` if given."""
+    if image and x.ndim != 4:
+        image_input(layer, x.shape[1:])
+    if channels is not None and (x.ndim < 2 or x.shape[-1] != channels):
+        layer._shape_error(layer.input_shape, x.shape[1:])

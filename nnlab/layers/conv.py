@@ -125,10 +125,10 @@ class Conv2D(Layer):
         return (oh, ow, self.filters)
 
     def forward(self, x, training=False):
+        _args.require_weights(self)
         W = self.params["kernel"]
         x = np.asarray(x, dtype=W.dtype)
-        if x.ndim != 4:
-            _args.image_input(self, x.shape[1:])
+        _args.check_forward_input(self, x, channels=W.shape[2], image=True)
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
         pads = pad_amounts(x.shape[1:3], self.kernel_size, self.strides, self.padding)
         xp = np.pad(x, ((0, 0),) + pads + ((0, 0),)) if any(map(any, pads)) else x

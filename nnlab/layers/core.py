@@ -66,8 +66,10 @@ class Dense(Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
+        _args.require_weights(self)
         W = self.params["kernel"]
         x = np.asarray(x, dtype=W.dtype)
+        _args.check_forward_input(self, x, channels=W.shape[0])
         z = x @ W
         if self.use_bias:
             z += self.params["bias"]

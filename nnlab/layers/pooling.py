@@ -117,6 +117,7 @@ class MaxPooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = _as_float(x)
+        _args.check_forward_input(self, x, image=True)
         n, h, w, c = x.shape
         (ph, pw), out_hw = self.pool_size, self.compute_output_shape(x.shape[1:])[:2]
         if self._tiles():                      # windows tile x: max over axes 2 and 4
@@ -197,6 +198,7 @@ class AveragePooling2D(_Pooling2D):
 
     def forward(self, x, training=False):
         x = _as_float(x)
+        _args.check_forward_input(self, x, image=True)
         n, h, w, c = x.shape
         (ph, pw), out_hw = self.pool_size, self.compute_output_shape(x.shape[1:])[:2]
         if self._tiles():
@@ -262,6 +264,7 @@ class GlobalAveragePooling2D(Layer):
 
     def forward(self, x, training=False):
         x = np.asarray(x)
+        _args.check_forward_input(self, x, image=True)
         self._cache = (x.shape,)
         return x.mean(axis=(1, 2), keepdims=self.keepdims)
 
