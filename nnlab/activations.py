@@ -276,11 +276,14 @@ def get(identifier):
 def serialize(fn):
     """The name of activation `fn` ("relu"), as stored in a layer's config."""
     fn = get(fn)
-    base = fn.func if isinstance(fn, functools.partial) else fn
+    if isinstance(fn, functools.partial):
+        raise ValueError(
+            f"Cannot serialize activation {fn!r}: its arguments would be lost. Save a layer "
+            "with a named activation ('leaky_relu', ...) or an Activation layer instead.")
     for name, known in ACTIVATIONS.items():
-        if known is base:
+        if known is fn:
             return name
-    name = getattr(base, "__name__", None)
+    name = getattr(fn, "__name__", None)
     if name is None or name == "<lambda>":
         raise ValueError(
             f"Cannot serialize activation {fn!r}: only named functions can be saved. "

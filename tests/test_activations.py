@@ -152,3 +152,15 @@ def test_docstring_examples():
     globs = {**vars(module), "np": np, "nnlab": nnlab}
     result = doctest.testmod(module, globs=globs, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_partial_activations_backpropagate_but_do_not_serialize():
+    import functools
+    fn = functools.partial(A.leaky_relu, negative_slope=0.1)
+    x = np.array([-2.0, 3.0])
+    np.testing.assert_allclose(A.backward(fn, x, fn(x), np.ones(2)), [0.1, 1.0])
+    with pytest.raises(ValueError, match="arguments would be lost"):
+        A.serialize(fn)
+    with pytest.raises(ValueError, match="only named functions"):
+        A.serialize(lambda t: t)
+    assert A.serialize(np.sin) == "sin"
