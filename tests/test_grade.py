@@ -150,6 +150,9 @@ def test_executed_notebooks_hold_the_injected_tests_and_the_students_cells(grade
     notes = [o.text for c in kill.cells if c.cell_type == "code" for o in c.outputs
              if o.output_type == "stream" and "[nnlab-grade]" in o.text]
     assert len(notes) == 2 and all("kernel died" in n for n in notes)
+    # sys.stdout, redirected to os.devnull by the student, is restored before each test
+    tamper = nbformat.read(out / "notebooks" / "redefine_checks.ipynb", as_version=4)
+    assert [o.text for o in tamper.cells[-1].outputs] == ["neuron_forward ✓\n"]
 
 
 def test_summary_is_printed(graded, capsys):

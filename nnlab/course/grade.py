@@ -20,14 +20,17 @@ SUBMISSION paths are notebooks or folders of notebooks. For each student noteboo
    per student (`--timeout`). A graded test cell earns its points iff it runs without error.
 4. **Before each graded test cell** the grader silently resets what student code could
    have tampered with: `nnlab.checks` is imported afresh (redefining or monkeypatching
-   `check_sigmoid`, `expect_close`, ... does not help), numpy / numpy.testing / builtins
-   attributes are restored from a snapshot taken before any student code ran, IPython
-   input/AST transformers, event callbacks and custom exception handlers added by the
-   student are removed, and the import statements of the solution notebook's own
-   (non-solution) code cells are re-run, so `np`, `nnlab`, ... are the real modules.
-   Test cells should therefore import what they use (`from nnlab.checks import ...`) and
-   hidden tests must never call helper functions defined in other cells: a student can
-   redefine those.
+   `check_sigmoid`, `expect_close`, ... does not help); the attributes of builtins, math,
+   warnings, numpy and numpy.testing, sys.stdout/stderr/displayhook/excepthook, the
+   recursion limit, warning filters, numpy's error state and the working folder are
+   restored from a snapshot taken before any student code ran; IPython input/AST
+   transformers, event callbacks and custom exception handlers added by the student are
+   removed; and the import statements of the solution notebook's own (non-solution) code
+   cells are re-run, so `np`, `nnlab`, ... name the real modules.
+   Test cells should therefore import what they use (`from nnlab.checks import ...`);
+   hidden tests must never call helper functions defined in other cells (a student can
+   redefine those) and should compare with independent values (numbers worked out by
+   hand, `math`) rather than with nnlab's own classes, which a student could monkeypatch.
 5. **Timeouts and dead kernels.** When a cell exceeds its time limit, or the kernel dies
    (`os._exit`, `os.kill(os.getpid(), 9)`, `exit()`, a segfault), the grader starts a
    fresh kernel and silently re-runs the student's earlier cells that had run without
@@ -77,14 +80,21 @@ GRADER_KEY = "nnlab_grade"     # cell metadata key marking test cells in the ass
 # Run once in each new kernel, before any student code: what the reset restores.
 _PRELUDE = r'''
 def _nnlab_grade_prelude():
-    import builtins, sys, types
+    import builtins, math, os, sys, types, warnings
     import numpy, numpy.testing
     ip = get_ipython()
     snapshot = types.ModuleType("_nnlab_grade_snapshot")
-    snapshot.modules = {m.__name__: dict(vars(m)) for m in (builtins, numpy, numpy.testing)}
+    snapshot.modules = {m.__name__: dict(vars(m))
+                        for m in (builtins, math, warnings, numpy, numpy.testing)}
     snapshot.transformers = {name: list(getattr(ip, name)) for name in
                              ("input_transformers_cleanup", "input_transformers_post",
                               "ast_transformers")}
+    snapshot.sys = {name: getattr(sys, name) for name in
+                    ("stdout", "stderr", "stdin", "displayhook", "excepthook")}
+    snapshot.recursionlimit = sys.getrecursionlimit()
+    snapshot.warning_filters = list(warnings.filters)
+    snapshot.numpy_errors = numpy.geterr()
+    snapshot.cwd = os.getcwd()
     sys.modules["_nnlab_grade_snapshot"] = snapshot
 _nnlab_grade_prelude()
 del _nnlab_grade_prelude
@@ -93,13 +103,20 @@ del _nnlab_grade_prelude
 # Run silently before each graded test cell (followed by the solution's imports).
 _RESET = r'''
 def _nnlab_grade_reset():
-    import builtins, importlib, sys
+    import builtins, importlib, os, sys, warnings
     snapshot = sys.modules["_nnlab_grade_snapshot"]
     for name, saved in snapshot.modules.items():
         module = sys.modules[name]
         for key, value in saved.items():
             if vars(module).get(key, snapshot) is not value:
                 setattr(module, key, value)
+    for name, value in snapshot.sys.items():
+        setattr(sys, name, value)
+    sys.setrecursionlimit(snapshot.recursionlimit)
+    warnings.filters[:] = snapshot.warning_filters
+    getattr(warnings, "_filters_mutated", lambda: None)()
+    sys.modules["numpy"].seterr(**snapshot.numpy_errors)
+    os.chdir(snapshot.cwd)
     for name in [n for n in sys.modules if n == "nnlab.checks" or n.startswith("nnlab.checks.")]:
         del sys.modules[name]
     importlib.import_module("nnlab.checks")
