@@ -101,6 +101,11 @@ def test_hidden_tests_are_removed():
         == "a = 1\nc = 3"
 
 
+def test_raw_cells_are_stripped_too():
+    nb = new_notebook(cells=[nbformat.v4.new_raw_cell("a\n### BEGIN HIDDEN TESTS\nb\n### END HIDDEN TESTS")])
+    assert exercises.make_exercise(nb).cells[0].source == "a"
+
+
 def test_markdown_solution_region():
     assert strip_markers("Why?\n### BEGIN SOLUTION\n### HINT: think\nBecause.\n### END SOLUTION",
                          cell_type="markdown") == "Why?\nHint: think\nYOUR ANSWER HERE"

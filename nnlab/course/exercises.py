@@ -36,7 +36,7 @@ def make_exercise(nb, name="notebook"):
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index} (grade_id {nbgrader(cell).get('grade_id')!r})" \
             if nbgrader(cell).get("grade_id") else f"{name}, cell {index}"
-        if cell.cell_type in ("code", "markdown"):
+        if cell.cell_type in ("code", "markdown", "raw"):
             if nbgrader(cell).get("solution") and not has_markers(cell.source):
                 raise MarkerError(f"{where}: a solution cell without a {'### BEGIN SOLUTION'!r}"
                                   " region; mark the part students must write.")
