@@ -41,7 +41,8 @@ SUBMISSION paths are notebooks or folders of notebooks. For each student noteboo
 Outputs in `--out` (default grading-output/): `grades.json` (per student and exercise:
 grade_id, points, max_points, status, reason; totals), `grades.csv` (one row per student,
 a column per exercise and the total) and `notebooks/<student>.ipynb`, the executed
-notebooks with outputs truncated (they contain the hidden tests: for teachers only).
+notebooks with outputs truncated (they contain the hidden tests: for teachers only; the
+reasons in grades.json may quote a hidden test's inputs, so do not hand them out as is).
 A summary is printed. Exit code 0 when grading finished (even with zero scores), 2 for
 usage errors (no solution notebook, no graded tests, no submissions).
 
