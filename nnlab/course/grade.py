@@ -74,7 +74,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from nnlab.course._notebook import grade_id, is_test_cell, nbgrader, write
 
-MAX_CELL_OUTPUT = 20_000       # characters of output kept per cell in the stored notebook
+MAX_CELL_OUTPUT = 200_000      # characters of output kept per cell (a few figures fit)
 MAX_REASON = 300               # characters of an error kept as a reason
 GRADER_KEY = "nnlab_grade"     # cell metadata key marking test cells in the assembled notebook
 
@@ -277,20 +277,23 @@ class _Client(NotebookClient):
         pass
 
     def output(self, outs, msg, display_id, cell_index):
-        used = sum(_size(o) for o in outs)
-        if used >= MAX_CELL_OUTPUT:
-            if not any(o.get("name") == "nnlab-grade" for o in outs):
-                note = new_output("stream", name="stdout",
-                                  text="\n[nnlab-grade: output truncated]\n")
-                note["name"] = "nnlab-grade"        # marks the note; renamed when stored
-                outs.append(note)
-            return None
+        if any(o.get("name") == _NOTE for o in outs):
+            return None                  # already truncated: drop the rest
+        room = MAX_CELL_OUTPUT - sum(_size(o) for o in outs)
         out = super().output(outs, msg, display_id, cell_index)
-        if out is not None and out.get("output_type") == "stream":
-            room = max(0, MAX_CELL_OUTPUT - used)
-            if len(out.text) > room:
-                out.text = out.text[:room]
+        if out is None or _size(out) <= room:
+            return out
+        if out.get("output_type") == "stream":
+            out.text = out.text[:max(0, room)]
+        elif out in outs:
+            outs.remove(out)
+        note = new_output("stream", name="stdout", text="\n[nnlab-grade: output truncated]\n")
+        note["name"] = _NOTE             # marks the note; renamed to stderr when stored
+        outs.append(note)
         return out
+
+
+_NOTE = "nnlab-grade"
 
 
 def _size(output):
@@ -386,8 +389,10 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
         try:
             kernel.start(min(60, max(1, remaining())))
             for cell in done:
-                replay = copy.deepcopy(cell)
-                kernel.run(replay, min(cell_timeout, max(1, remaining())))
+                try:
+                    kernel.run(copy.deepcopy(cell), min(cell_timeout, max(1, remaining())))
+                except CellExecutionError:
+                    pass                 # ran before, fails now (randomness, files): go on
         except Exception as error:       # noqa: BLE001
             return (f"not run: the kernel could not be restored after {why} "
                     f"({type(error).__name__})")
@@ -405,7 +410,8 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             gid = cell.metadata.get(GRADER_KEY, {}).get("grade_id")
             left = remaining()
             if left <= 0:
-                stop_reason = f"not run: the time limit for the whole notebook ({timeout} s) was reached"
+                stop_reason = ("not run: the time limit for the whole notebook "
+                               f"({timeout:g} s) was reached")
                 break
             limit = min(cell_timeout, left)
             limited_by = "cell" if limit == cell_timeout else "notebook"
@@ -421,8 +427,8 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             except CellExecutionError as error:
                 status, reason = "failed", _shorten(f"{error.ename}: {error.evalue}".rstrip(": "))
             except CellTimeoutError:
-                what = (f"the time limit per cell ({cell_timeout} s)" if limited_by == "cell"
-                        else f"the time limit for the whole notebook ({timeout} s)")
+                what = (f"the time limit per cell ({cell_timeout:g} s)" if limited_by == "cell"
+                        else f"the time limit for the whole notebook ({timeout:g} s)")
                 status, reason = "timed out", f"timed out: exceeded {what}"
                 cell.outputs.append(new_output("stream", name="stderr",
                                                text=f"[nnlab-grade] {reason}\n"))
@@ -453,7 +459,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             result["reason"] = stop_reason or "not run"
     for cell in run_nb.cells:
         for output in cell.get("outputs", []):
-            if output.get("name") == "nnlab-grade":
+            if output.get("name") == _NOTE:
                 output["name"] = "stderr"
     return results, notes, run_nb
 
