@@ -59,82 +59,21 @@ import ast
 import copy
 import csv
 import json
-import math
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from nnlab.course._kernel import NOTE, RESET, Kernel, KernelExited
 from nnlab.course._notebook import grade_id, is_test_cell, nbgrader, write
 
-MAX_CELL_OUTPUT = 200_000      # characters of output kept per cell (a few figures fit)
 MAX_REASON = 300               # characters of an error kept as a reason
 GRADER_KEY = "nnlab_grade"     # cell metadata key marking test cells in the assembled notebook
-
-# Run once in each new kernel, before any student code: what the reset restores.
-_PRELUDE = r'''
-def _nnlab_grade_prelude():
-    import builtins, math, os, sys, types, warnings
-    import numpy, numpy.testing
-    ip = get_ipython()
-    snapshot = types.ModuleType("_nnlab_grade_snapshot")
-    snapshot.modules = {m.__name__: dict(vars(m))
-                        for m in (builtins, math, warnings, numpy, numpy.testing)}
-    snapshot.transformers = {name: list(getattr(ip, name)) for name in
-                             ("input_transformers_cleanup", "input_transformers_post",
-                              "ast_transformers")}
-    snapshot.sys = {name: getattr(sys, name) for name in
-                    ("stdout", "stderr", "stdin", "displayhook", "excepthook")}
-    snapshot.recursionlimit = sys.getrecursionlimit()
-    snapshot.warning_filters = list(warnings.filters)
-    snapshot.numpy_errors = numpy.geterr()
-    snapshot.cwd = os.getcwd()
-    sys.modules["_nnlab_grade_snapshot"] = snapshot
-_nnlab_grade_prelude()
-del _nnlab_grade_prelude
-'''
-
-# Run silently before each graded test cell (followed by the solution's imports).
-_RESET = r'''
-def _nnlab_grade_reset():
-    import builtins, importlib, os, sys, warnings
-    snapshot = sys.modules["_nnlab_grade_snapshot"]
-    for name, saved in snapshot.modules.items():
-        module = sys.modules[name]
-        for key, value in saved.items():
-            if vars(module).get(key, snapshot) is not value:
-                setattr(module, key, value)
-    for name, value in snapshot.sys.items():
-        setattr(sys, name, value)
-    sys.setrecursionlimit(snapshot.recursionlimit)
-    warnings.filters[:] = snapshot.warning_filters
-    getattr(warnings, "_filters_mutated", lambda: None)()
-    sys.modules["numpy"].seterr(**snapshot.numpy_errors)
-    os.chdir(snapshot.cwd)
-    for name in [n for n in sys.modules if n == "nnlab.checks" or n.startswith("nnlab.checks.")]:
-        del sys.modules[name]
-    importlib.import_module("nnlab.checks")
-    ip = get_ipython()
-    for name, saved in snapshot.transformers.items():
-        getattr(ip, name)[:] = saved
-    for callbacks in ip.events.callbacks.values():
-        callbacks[:] = [cb for cb in callbacks
-                        if getattr(cb, "__module__", None) not in (None, "__main__")]
-    ip.custom_exceptions = ()
-    for name in ("showtraceback", "showsyntaxerror", "run_cell", "run_ast_nodes", "run_code"):
-        vars(ip).pop(name, None)
-    sys.settrace(None)
-    sys.setprofile(None)
-_nnlab_grade_reset()
-del _nnlab_grade_reset
-'''
 
 
 class UsageError(Exception):
@@ -270,101 +209,9 @@ def _imports(sources):
 
 # --- running ---------------------------------------------------------------------------
 
-class _Client(NotebookClient):
-    """nbclient with capped outputs and without widget emulation."""
-
-    def handle_comm_msg(self, outs, msg, cell_index):
-        pass
-
-    def output(self, outs, msg, display_id, cell_index):
-        if any(o.get("name") == _NOTE for o in outs):
-            return None                  # already truncated: drop the rest
-        room = MAX_CELL_OUTPUT - sum(_size(o) for o in outs)
-        out = super().output(outs, msg, display_id, cell_index)
-        if out is None or _size(out) <= room:
-            return out
-        if out.get("output_type") == "stream":
-            out.text = out.text[:max(0, room)]
-        elif out in outs:
-            outs.remove(out)
-        note = new_output("stream", name="stdout", text="\n[nnlab-grade: output truncated]\n")
-        note["name"] = _NOTE             # marks the note; renamed to stderr when stored
-        outs.append(note)
-        return out
-
-
-_NOTE = "nnlab-grade"
-
-
-def _size(output):
-    if output.get("output_type") == "stream":
-        return len(output.get("text", ""))
-    return sum(len(v) if isinstance(v, str) else len(json.dumps(v))
-               for v in output.get("data", {}).values()) + len(str(output.get("evalue", "")))
-
-
 def _shorten(text, limit=MAX_REASON):
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
-class KernelExited(Exception):
-    """The cell asked the kernel to exit (`exit()` / `quit()`): it is shutting down."""
-
-
-class _Kernel:
-    """One kernel for one student; `start` again replaces it by a fresh one."""
-
-    def __init__(self, workdir, kernel_name):
-        self.workdir, self.kernel_name, self.client = workdir, kernel_name, None
-        self.last_reply = None
-
-    def _remember(self, cell, cell_index, execute_reply):
-        self.last_reply = execute_reply
-
-    def start(self, timeout):
-        self.stop()
-        client = _Client(new_notebook(), timeout=max(1, math.ceil(timeout)),
-                         kernel_name=self.kernel_name, allow_errors=False,
-                         record_timing=False, store_widget_state=False,
-                         shutdown_kernel="immediate", startup_timeout=max(10, int(timeout)),
-                         resources={"metadata": {"path": str(self.workdir)}})
-        client.km = client.create_kernel_manager()
-        client.on_cell_executed = self._remember
-        self.client = client
-        # the kernel process's own stdout/stderr (not the cells' output, which comes over
-        # the kernel protocol) would clutter the grader's summary
-        client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client.start_new_kernel_client()
-        self.silent(_PRELUDE, timeout)
-
-    def stop(self):
-        if self.client is not None and self.client.km is not None:
-            try:
-                self.client._cleanup_kernel()
-            except Exception:            # noqa: BLE001 - a dead kernel may fail to clean up
-                pass
-        self.client = None
-
-    def run(self, cell, timeout, count=None):
-        """Execute `cell` (outputs go into it); raise nbclient's errors or KernelExited."""
-        self.client.timeout = max(1, math.ceil(timeout))
-        self.client.nb.cells = [cell]
-        self.last_reply = None
-        try:
-            self.client.execute_cell(cell, 0, execution_count=count)
-        finally:
-            payload = ((self.last_reply or {}).get("content") or {}).get("payload") or []
-            if any(isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload):
-                raise KernelExited()
-
-    def silent(self, code, timeout):
-        """Run `code` without output or history; True if it ran without error."""
-        cell = new_code_cell(code)      # only for nbclient's timeout message
-        self.client.timeout = max(1, math.ceil(timeout))
-        msg_id = self.client.kc.execute(code, silent=True, store_history=False)
-        reply = self.client.wait_for_reply(msg_id, cell)
-        return reply is not None and reply["content"].get("status") == "ok"
 
 
 def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="python3"):
@@ -376,7 +223,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
     notes = []
     deadline = time.monotonic() + timeout
     workdir = Path(tempfile.mkdtemp(prefix="nnlab-grade-"))
-    kernel = _Kernel(workdir, kernel_name)
+    kernel = Kernel(workdir, kernel_name)
     done = []                      # student cells that ran without error (replayed on restart)
     count = 0
 
@@ -417,7 +264,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             limited_by = "cell" if limit == cell_timeout else "notebook"
             if gid:
                 try:
-                    kernel.silent(_RESET + "\n" + solution.imports, min(30, left))
+                    kernel.silent(RESET + "\n" + solution.imports, min(30, left))
                 except Exception:        # noqa: BLE001 - the test itself will tell
                     pass
             count += 1
@@ -459,7 +306,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             result["reason"] = stop_reason or "not run"
     for cell in run_nb.cells:
         for output in cell.get("outputs", []):
-            if output.get("name") == _NOTE:
+            if output.get("name") == NOTE:
                 output["name"] = "stderr"
     return results, notes, run_nb
 
