@@ -5,5 +5,6 @@
 * `nnlab-grade` (`nnlab.course.grade`): grade students' notebooks against a solutions notebook.
 
 The exercise markers and nbgrader metadata are described in lessons/README.md and
-defined once, in `nnlab.course._notebook`.
+defined once, in `nnlab.course._notebook`; the grader's kernel handling (time limits,
+restarts, the resets before each test) is in `nnlab.course._kernel`.
 """
