@@ -9,7 +9,7 @@ import numpy as np
 
 from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
 
-__all__ = ["check_output_delta", "check_dense_backward"]
+__all__ = ["check_output_delta", "check_dense_backward", "check_numerical_gradient"]
 
 
 def check_output_delta(output_delta):
@@ -71,3 +71,27 @@ def check_dense_backward(dense_backward):
     expect_close("dbias with relu", dbias, [1.5, 0.0, -1.0])
     expect_close("dx with relu", dx, [[2.0, 2.0], [0.5, 1.0]])
     passed("dense_backward: dkernel = x.T @ delta, dbias = sum of delta, dx = delta @ kernel.T")
+
+
+def check_numerical_gradient(numerical_gradient):
+    """`numerical_gradient(f, x, eps)`: central differences, x perturbed in place and restored."""
+    x = np.array([1.0, -2.0, 0.5])
+    f = lambda: float(np.sum(x ** 3))                        # gradient 3 x^2
+    got = _call(numerical_gradient, f, x, 1e-6)
+    expect_shape("numerical_gradient of sum(x**3) for x of shape (3,)", got, (3,))
+    if not np.array_equal(x, [1.0, -2.0, 0.5]):
+        raise CheckFailed(f"after numerical_gradient, x should be back to [1, -2, 0.5], got {x.tolist()}: "
+                          "restore each entry after perturbing it.")
+    forward = np.array([3.0 + 3e-6, 12.0 - 6e-6, 0.75 + 1.5e-6])   # (f(x+eps) - f(x)) / eps ≈ 3x² + 3x eps
+    if np.allclose(np.asarray(got, dtype=float), forward, rtol=0, atol=1e-9) and \
+            not np.allclose(np.asarray(got, dtype=float), [3.0, 12.0, 0.75], rtol=0, atol=1e-9):
+        raise CheckFailed("numerical_gradient looks like a one-sided difference (f(x + eps) - f(x)) / eps; "
+                          "use the central difference (f(x + eps) - f(x - eps)) / (2 eps).")
+    expect_close("numerical_gradient of sum(x**3) at x = [1, -2, 0.5] (= 3 x**2)", got, [3.0, 12.0, 0.75],
+                 rtol=1e-7)
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    v = np.array([0.5, -1.0])
+    got = _call(numerical_gradient, lambda: float(v @ W @ v), W, 1e-6)   # gradient v v^T
+    expect_close("numerical_gradient of v @ W @ v with respect to a 2x2 matrix W (= outer(v, v))", got,
+                 [[0.25, -0.5], [-0.5, 1.0]], rtol=1e-7, atol=1e-9)
+    passed("numerical_gradient: central differences, every entry, x restored")
