@@ -27,7 +27,8 @@ def lookup(kind, identifier, registry):
 
 def snake_case(name):
     """'MaxPooling2D' -> 'max_pooling2d' (Keras' default layer names)."""
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def unique_name(base):

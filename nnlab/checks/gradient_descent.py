@@ -4,7 +4,6 @@ mini-batch gradient descent, counting updates.
 Expected values are worked out by hand on tiny inputs (or by an explicit loop written
 here), not by calling nnlab; every failure says in plain words what is wrong.
 """
-import math
 
 import numpy as np
 

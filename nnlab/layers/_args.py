@@ -1,7 +1,6 @@
 """Keras-style checks of constructor arguments shared by the layers."""
 import numpy as np
 
-from nnlab._naming import unique_name
 
 
 def positive_int(value, argname):
@@ -77,15 +76,6 @@ def output_length(n, k, s, pad):
     if pad == "same":
         return -(-n // s)
     return (n - k) // s + 1
-
-
-def keras_default_name(kwargs, base):
-    """Give the layer Keras' default name `base` ('conv2d', 'max_pooling2d', ...),
-    made unique, unless the caller chose one. (`_naming.snake_case` would turn
-    'Conv2D' into 'conv2_d'.)"""
-    if kwargs.get("name") is None:
-        kwargs["name"] = unique_name(base)
-    return kwargs
 
 
 def require_weights(layer):

@@ -61,7 +61,7 @@ class Layer:
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
         self._declared_input_shape = _as_shape(input_shape, "input_shape") if input_shape is not None else None
-        self.dtype = dtype
+        self.dtype = dtype or config.floatx()   # fixed at construction, as in Keras
         self.trainable = trainable
         self.params = {}
         self.grads = {}
@@ -86,7 +86,7 @@ class Layer:
 
     def add_weight(self, name, shape, initializer):
         """Create parameter `name` with `initializer`, and a zero gradient beside it."""
-        value = initializers.get(initializer)(tuple(shape), dtype=self.dtype or config.floatx())
+        value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
         self.params[name] = np.asarray(value)
         self.grads[name] = np.zeros_like(self.params[name])
         return self.params[name]

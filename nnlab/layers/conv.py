@@ -13,7 +13,7 @@ kernel offsets only, never over samples or pixels.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nnlab import activations, config, initializers
+from nnlab import activations, initializers
 from nnlab.layers import _args
 from nnlab.layers.base import Layer
 
@@ -85,8 +85,7 @@ class Conv2D(Layer):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
-        super().__init__(**_args.keras_default_name(kwargs, "conv2d"))
-        self.dtype = self.dtype or config.floatx()   # weights' dtype is fixed now, as in Keras
+        super().__init__(**kwargs)
         self.filters = _args.positive_int(filters, "filters")
         self.kernel_size = _args.int_pair(kernel_size, "kernel_size")
         self.strides = _args.int_pair(strides, "strides")

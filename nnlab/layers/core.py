@@ -5,7 +5,7 @@ stores dL/dθ in `self.grads` and returns dL/dx.
 """
 import numpy as np
 
-from nnlab import activations, config, initializers
+from nnlab import activations, initializers
 from nnlab import random as nnlab_random
 from nnlab.layers import _args
 from nnlab.layers.base import Layer
@@ -44,7 +44,6 @@ class Dense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         super().__init__(**kwargs)
         self.units = _args.positive_int(units, "units")
-        self.dtype = self.dtype or config.floatx()   # weights' dtype is fixed now, as in Keras
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         initializers.get(kernel_initializer)     # fail now on an unknown name

@@ -22,11 +22,10 @@ from nnlab.layers.conv import pad_amounts
 
 class _Pooling2D(Layer):
     """Shared arguments, shapes and window bookkeeping of the 2-D pooling layers."""
-    _default_name = "pooling2d"
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
-        super().__init__(**_args.keras_default_name(kwargs, self._default_name))
+        super().__init__(**kwargs)
         self.pool_size = _args.int_pair(pool_size, "pool_size")
         self.strides = self.pool_size if strides is None else _args.int_pair(strides, "strides")
         self.padding = _args.padding(padding)
@@ -113,7 +112,6 @@ class MaxPooling2D(_Pooling2D):
 
     Derived in lessons/12_pooling.ipynb.
     """
-    _default_name = "max_pooling2d"
 
     def forward(self, x, training=False):
         x = _as_float(x)
@@ -185,7 +183,6 @@ class AveragePooling2D(_Pooling2D):
 
     Derived in lessons/12_pooling.ipynb.
     """
-    _default_name = "average_pooling2d"
 
     def _window_sums(self, x, out_hw):
         """Σ over each window of x (zero padded), shape (N, oh, ow, C), and the pads."""
@@ -250,7 +247,7 @@ class GlobalAveragePooling2D(Layer):
     """
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**_args.keras_default_name(kwargs, "global_average_pooling2d"))
+        super().__init__(**kwargs)
         self.data_format = _args.data_format(data_format)
         self.keepdims = bool(keepdims)
 

@@ -20,7 +20,7 @@ import numpy as np
 from nnlab import config
 from nnlab import random as nnlab_random
 from nnlab.callbacks import Callback, CallbackList, History
-from nnlab.models.progbar import Progbar, format_logs
+from nnlab.models.progbar import Progbar
 
 
 class NotCompiledError(RuntimeError):
@@ -255,6 +255,7 @@ class Model:
                 "Expected `metrics` to be a list such as ['accuracy']. "
                 f"Received: metrics={metrics!r} of type {type(metrics).__name__}")
         self.compiled_metrics = [metrics_module.get(m, loss=self.loss) for m in metrics]
+        self._batch_labels_checked = False
         self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics)}
         self.compiled = True
 
@@ -544,7 +545,9 @@ class Model:
         x, y = self._as_x(x), self._as_y(y)
         self._check_lengths(x, y)
         self._build_for(x.shape[1:])
-        self._check_labels(x, y)
+        if not self._batch_labels_checked:   # once, like fit: it costs a forward pass
+            self._check_labels(x, y)
+            self._batch_labels_checked = True
         y = self._cast_y(y)
         self._reset_metrics()
         loss = self._train_step(x, y)

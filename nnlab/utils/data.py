@@ -24,6 +24,11 @@ def to_categorical(x, num_classes=None):
                [0., 0., 1.]], dtype=float32)
     """
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise ValueError(
+            "to_categorical expects integer class labels (0, 1, 2, ...). "
+            f"Received an array of dtype {x.dtype}, e.g. {x.ravel()[:3].tolist() if x.ndim else x!r}; "
+            "map names to integers first.")
     if x.ndim > 1 and x.shape[-1] == 1:
         x = x.reshape(x.shape[:-1])
     if x.size and not np.all(np.equal(np.mod(x, 1), 0)):
@@ -35,6 +40,11 @@ def to_categorical(x, num_classes=None):
         raise ValueError(f"to_categorical expects labels >= 0. Received a label {x.min()}.")
     if num_classes is None:
         num_classes = int(x.max()) + 1 if x.size else 0
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes <= 0:
+        raise ValueError(
+            "Expected `num_classes` to be a positive integer or None. "
+            f"Received: num_classes={num_classes!r}")
     elif x.size and x.max() >= num_classes:
         raise ValueError(
             f"to_categorical: label {x.max()} does not fit num_classes={num_classes}; "
