@@ -57,6 +57,17 @@ def test_round_trip_is_bit_exact(tmp_path):
     assert restored.optimizer.iterations == model.optimizer.iterations == 10
 
 
+def test_float64_model_keeps_its_dtype(tmp_path):
+    from nnlab.config import floatx_scope
+    with floatx_scope("float64"):
+        model = Sequential([Input(shape=(3,)), Dense(2)])
+    model.save(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras")
+    assert [w.dtype for w in loaded.get_weights()] == [np.float64, np.float64]
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        assert np.array_equal(a, b)
+
+
 def test_training_goes_on_identically(tmp_path):
     model, x, y = trained_mlp()
     model.save(tmp_path / "m.keras")

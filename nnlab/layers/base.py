@@ -174,7 +174,7 @@ class Layer:
     # ---- saving ------------------------------------------------------------------
     def get_config(self):
         """JSON-able constructor arguments; `type(self)(**config)` rebuilds the layer."""
-        config = {"name": self.name, "trainable": self.trainable}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self._declared_input_shape is not None:
             config["input_shape"] = list(self._declared_input_shape)
         return config
