@@ -25,7 +25,6 @@ class Adagrad(Optimizer):
     """
 
     _default_name = "adagrad"
-    _state_prefix = "adagrad"
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name=None, **kwargs):

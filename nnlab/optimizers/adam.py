@@ -40,7 +40,6 @@ class Adam(Optimizer):
     """
 
     _default_name = "adam"
-    _state_prefix = "adam"
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name=None, **kwargs):

@@ -38,7 +38,6 @@ class Optimizer:
     """
 
     _default_name = "optimizer"
-    _state_prefix = "optimizer"   # slot names in get_state(): "<prefix>/<slot>/<index>"
 
     def __init__(self, learning_rate, name=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, **kwargs):
@@ -183,6 +182,11 @@ class Optimizer:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    @property
+    def _state_prefix(self):
+        """Slot names in get_state() are "<prefix>/<slot>/<index>", e.g. "adam/m/0"."""
+        return self._default_name.lower()
 
     def get_state(self):
         """Iterations and every slot, as a dict name -> NumPy array (copies).

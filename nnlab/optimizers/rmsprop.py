@@ -30,7 +30,6 @@ class RMSprop(Optimizer):
     """
 
     _default_name = "rmsprop"
-    _state_prefix = "rmsprop"
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, name=None, **kwargs):

@@ -30,7 +30,6 @@ class SGD(Optimizer):
     """
 
     _default_name = "SGD"
-    _state_prefix = "sgd"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
