@@ -94,3 +94,16 @@ def check_forward_input(layer, x, channels=None, image=False):
         image_input(layer, x.shape[1:])
     if channels is not None and (x.ndim < 2 or x.shape[-1] != channels):
         layer._shape_error(layer.input_shape, x.shape[1:])
+
+
+def window_output_hw(layer, input_shape, window, strides, padding, what, advice):
+    """(out_h, out_w) of a sliding `window` over an (h, w, c) input, or a clear error
+    when the window does not fit ('valid' padding on too small an input)."""
+    h, w = input_shape[:2]
+    (kh, kw), (sh, sw) = window, strides
+    oh, ow = output_length(h, kh, sh, padding), output_length(w, kw, sw, padding)
+    if oh <= 0 or ow <= 0:
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}): the {kh}x{kw} {what} does not fit "
+            f"in input of shape {(None,) + tuple(input_shape)} with padding='valid'. {advice}")
+    return oh, ow

@@ -112,15 +112,9 @@ class Conv2D(Layer):
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
-        h, w, _ = input_shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.strides
-        oh = _args.output_length(h, kh, sh, self.padding)
-        ow = _args.output_length(w, kw, sw, self.padding)
-        if oh <= 0 or ow <= 0:
-            raise ValueError(
-                f"Layer '{self.name}' (Conv2D): the {kh}x{kw} kernel does not fit in input of "
-                f"shape {(None,) + tuple(input_shape)} with padding='valid'. Use a smaller "
-                "kernel, a larger input or padding='same'.")
+        oh, ow = _args.window_output_hw(
+            self, input_shape, self.kernel_size, self.strides, self.padding, "kernel",
+            "Use a smaller kernel, a larger input or padding='same'.")
         return (oh, ow, self.filters)
 
     def forward(self, x, training=False):

@@ -36,15 +36,10 @@ class _Pooling2D(Layer):
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
-        h, w, c = input_shape
-        (ph, pw), (sh, sw) = self.pool_size, self.strides
-        oh = _args.output_length(h, ph, sh, self.padding)
-        ow = _args.output_length(w, pw, sw, self.padding)
-        if oh <= 0 or ow <= 0:
-            raise ValueError(
-                f"Layer '{self.name}' ({type(self).__name__}): the {ph}x{pw} pool does not fit "
-                f"in input of shape {(None,) + tuple(input_shape)} with padding='valid'. "
-                "Use a smaller pool_size or padding='same'.")
+        oh, ow = _args.window_output_hw(
+            self, input_shape, self.pool_size, self.strides, self.padding, "pool",
+            "Use a smaller pool_size or padding='same'.")
+        c = input_shape[-1]
         return (oh, ow, c)
 
     def _tiles(self):
