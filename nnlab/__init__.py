@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "activations", "callbacks", "checks", "config", "datasets", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "random", "utils",
+    "losses", "metrics", "models", "optimizers", "random", "regularizers", "utils",
 )
 __all__ = list(_SUBMODULES)
 

@@ -223,3 +223,26 @@ def test_docstring_examples():
 def test_direct_forward_needs_images(layer):
     with pytest.raises(ValueError, match=r"'p0'.*\(batch, height, width, channels\).*\(None, 4, 4\)"):
         layer.forward(np.ones((2, 4, 4)))
+
+
+def test_global_max_pooling_by_hand_ties_and_gradients():
+    from nnlab.layers import GlobalMaxPooling2D
+    x = np.zeros((2, 2, 3, 2))
+    x[0, :, :, 0] = [[1, 5, 2], [0, 3, 4]]
+    x[0, :, :, 1] = [[7, 1, 7], [2, 0, 1]]          # a tie: the first 7 (row-major) wins
+    x[1, :, :, 0] = [[-1, -2, -3], [-4, -5, -6]]
+    x[1, :, :, 1] = [[0, 0, 0], [0, 0, 9]]
+    layer = GlobalMaxPooling2D()
+    np.testing.assert_array_equal(layer(x), [[5.0, 7.0], [-1.0, 9.0]])
+    dx = layer.backward(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    expected = np.zeros_like(x)
+    expected[0, 0, 1, 0] = 1.0
+    expected[0, 0, 0, 1] = 2.0
+    expected[1, 0, 0, 0] = 3.0
+    expected[1, 1, 2, 1] = 4.0
+    np.testing.assert_array_equal(dx, expected)
+    keep = GlobalMaxPooling2D(keepdims=True)
+    assert keep(x).shape == (2, 1, 1, 2) and keep.name.startswith("global_max_pooling2d")
+    distinct = np.random.default_rng(5).permutation(2 * 3 * 4 * 5).reshape(2, 3, 4, 5) / 10.0
+    check_gradients(GlobalMaxPooling2D(), distinct)
+    check_gradients(GlobalMaxPooling2D(keepdims=True), distinct)

@@ -7,18 +7,23 @@ from nnlab._naming import lookup
 from nnlab.layers.base import Input, InputLayer, KerasTensor, Layer
 from nnlab.layers.conv import Conv2D
 from nnlab.layers.core import Activation, Dense, Dropout, Flatten, Reshape
-from nnlab.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
+from nnlab.layers.merging import Add, Concatenate
+from nnlab.layers.normalization import BatchNormalization
+from nnlab.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+                                 MaxPooling2D)
 
 __all__ = [
     "Input", "InputLayer", "Layer", "KerasTensor",
     "Dense", "Activation", "Dropout", "Flatten", "Reshape",
-    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+    "Add", "Concatenate", "BatchNormalization",
     "LAYERS", "get",
 ]
 
 LAYERS = {cls.__name__: cls for cls in (
     InputLayer, Dense, Activation, Dropout, Flatten, Reshape,
-    Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D)}
+    Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+    Add, Concatenate, BatchNormalization)}
 
 
 def get(class_name):

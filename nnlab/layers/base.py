@@ -8,7 +8,10 @@ Every layer is a pair of functions side by side:
 
 Parameters live in `self.params` (an ordered dict name -> array, in Keras'
 `get_weights()` order, e.g. kernel then bias) and their gradients in `self.grads`
-(same names, same shapes). Optimizers update `params` arrays in place.
+(same names, same shapes). Optimizers update `params` arrays in place. A weight that
+training does not update by gradient (BatchNormalization's moving statistics) is in
+`params` but has no entry in `grads`: it is one of the layer's non-trainable weights.
+A weight may carry a regularizer (a penalty the model adds to its loss, lesson 10).
 Shapes in `input_shape` / `output_shape` exclude the batch dimension.
 """
 import numpy as np
@@ -65,6 +68,7 @@ class Layer:
         self.trainable = trainable
         self.params = {}
         self.grads = {}
+        self.regularizers = {}     # weight name -> regularizer (penalty added to the loss)
         self.built = False
         self.input_shape = None
         self.output_shape = None
@@ -84,11 +88,18 @@ class Layer:
         """Shape of one output sample for one input sample of `input_shape`."""
         return tuple(input_shape)
 
-    def add_weight(self, name, shape, initializer):
-        """Create parameter `name` with `initializer`, and a zero gradient beside it."""
+    def add_weight(self, name, shape, initializer, trainable=True, regularizer=None):
+        """Create parameter `name` with `initializer`, and a zero gradient beside it.
+
+        `trainable=False` gives no gradient (the optimizer never touches it);
+        `regularizer` (e.g. `nnlab.regularizers.L2(0.01)`) adds its penalty to the loss.
+        """
         value = initializers.get(initializer)(tuple(shape), dtype=self.dtype)
         self.params[name] = np.asarray(value)
-        self.grads[name] = np.zeros_like(self.params[name])
+        if trainable:
+            self.grads[name] = np.zeros_like(self.params[name])
+        if regularizer is not None:
+            self.regularizers[name] = regularizer
         return self.params[name]
 
     # ---- the teaching surface ------------------------------------------------------
@@ -146,7 +157,30 @@ class Layer:
 
     @property
     def trainable_weights(self):
-        return self.weights if self.trainable else []
+        """The weights the optimizer updates: those with a gradient, if `trainable`."""
+        return [self.params[k] for k in self.grads] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.params.values() if id(w) not in trainable]
+
+    @property
+    def losses(self):
+        """The regularization penalties of this layer's trainable weights, as Python floats
+        (as in Keras 3, a frozen layer's penalties are not part of the loss)."""
+        if not self.trainable:
+            return []
+        return [float(reg(self.params[name])) for name, reg in self.regularizers.items()
+                if name in self.grads]
+
+    def add_penalty_gradients(self):
+        """Add each regularized weight's penalty gradient to `grads` (after `backward`)."""
+        if not self.trainable:
+            return
+        for name, reg in self.regularizers.items():
+            if name in self.grads:
+                self.grads[name] += reg.gradient(self.params[name]).astype(self.grads[name].dtype)
 
     def get_weights(self):
         """Copies of the parameters, in Keras order."""

@@ -13,7 +13,7 @@ kernel offsets only, never over samples or pixels.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from nnlab import activations, initializers
+from nnlab import activations, initializers, regularizers
 from nnlab.layers import _args
 from nnlab.layers.base import Layer
 
@@ -69,6 +69,9 @@ class Conv2D(Layer):
         use_bias: whether to add b. Defaults to True.
         kernel_initializer: Defaults to 'glorot_uniform' (fans include kh·kw).
         bias_initializer: Defaults to 'zeros'.
+        kernel_regularizer: a penalty on the kernel added to the loss, e.g. 'l2' or
+            `nnlab.regularizers.L2(0.01)` (lesson 10). Defaults to None.
+        bias_regularizer: the same for the bias. Defaults to None.
         **kwargs: `name`, `input_shape`, `trainable` (see `Layer`).
 
     Input shape: (batch, height, width, C). Output shape: (batch, oh, ow, filters).
@@ -84,7 +87,8 @@ class Conv2D(Layer):
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.filters = _args.positive_int(filters, "filters")
         self.kernel_size = _args.int_pair(kernel_size, "kernel_size")
@@ -102,13 +106,17 @@ class Conv2D(Layer):
         initializers.get(bias_initializer)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape):
         _args.image_input(self, input_shape)
         kh, kw = self.kernel_size
-        self.add_weight("kernel", (kh, kw, input_shape[-1], self.filters), self.kernel_initializer)
+        self.add_weight("kernel", (kh, kw, input_shape[-1], self.filters), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.add_weight("bias", (self.filters,), self.bias_initializer,
+                            regularizer=self.bias_regularizer)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -165,5 +173,7 @@ class Conv2D(Layer):
             activation=activations.serialize(self.activation), use_bias=self.use_bias,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
         )
         return config

@@ -5,7 +5,7 @@ stores dL/dθ in `self.grads` and returns dL/dx.
 """
 import numpy as np
 
-from nnlab import activations, initializers
+from nnlab import activations, initializers, regularizers
 from nnlab import random as nnlab_random
 from nnlab.layers import _args
 from nnlab.layers.base import Layer
@@ -27,6 +27,9 @@ class Dense(Layer):
         use_bias: whether to add b. Defaults to True.
         kernel_initializer: how W starts. Defaults to 'glorot_uniform'.
         bias_initializer: how b starts. Defaults to 'zeros'.
+        kernel_regularizer: a penalty on W added to the loss, e.g. 'l2' or
+            `nnlab.regularizers.L2(0.01)` (lesson 10). Defaults to None.
+        bias_regularizer: the same for b. Defaults to None.
         **kwargs: `name`, `input_shape`, `input_dim`, `trainable` (see `Layer`).
 
     Input shape: (batch, ..., in). Output shape: (batch, ..., units); W has shape
@@ -41,7 +44,8 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         self.units = _args.positive_int(units, "units")
         self.activation = activations.get(activation)
@@ -50,15 +54,19 @@ class Dense(Layer):
         initializers.get(bias_initializer)
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 1 or input_shape[-1] is None:
             raise ValueError(
                 f"Layer '{self.name}' (Dense) needs inputs with a known last axis, e.g. "
                 f"(batch, features). Received input of shape {(None,) + tuple(input_shape)}.")
-        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer)
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
         if self.use_bias:
-            self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.add_weight("bias", (self.units,), self.bias_initializer,
+                            regularizer=self.bias_regularizer)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -95,6 +103,8 @@ class Dense(Layer):
             use_bias=self.use_bias,
             kernel_initializer=initializers.serialize(self.kernel_initializer),
             bias_initializer=initializers.serialize(self.bias_initializer),
+            kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
+            bias_regularizer=regularizers.serialize(self.bias_regularizer),
         )
         return config
 

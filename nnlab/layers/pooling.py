@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D.
+"""Pooling layers: MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D.
 
 A pooling window slides over each channel separately and summarizes it by its maximum
 or its mean. There are no parameters; the backward pass only routes gradients:
@@ -270,3 +270,40 @@ class GlobalAveragePooling2D(Layer):
         config = super().get_config()
         config.update(data_format=self.data_format, keepdims=self.keepdims)
         return config
+
+
+class GlobalMaxPooling2D(GlobalAveragePooling2D):
+    """Maximum of each channel over all positions: y[n, c] = max_{i, j} x[n, i, j, c].
+
+    Backward: dL/dy[n, c] goes to the position of the maximum, zero elsewhere. Ties
+    follow MaxPooling2D's rule: the first maximum in row-major order takes it all.
+
+    Args:
+        data_format: only 'channels_last'. Defaults to None (= 'channels_last').
+        keepdims: keep the spatial axes with size 1, output (batch, 1, 1, C).
+            Defaults to False (output (batch, C)).
+
+    Input shape: (batch, height, width, C).
+
+    Example:
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2)
+        >>> GlobalMaxPooling2D()(x)
+        array([[6., 7.]])
+
+    Derived in lessons/12_pooling.ipynb.
+    """
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        _args.check_forward_input(self, x, image=True)
+        n, h, w, c = x.shape
+        winner = x.reshape(n, h * w, c).argmax(axis=1)        # first maximum, row-major
+        self._cache = (x.shape, winner)
+        return x.max(axis=(1, 2), keepdims=self.keepdims)
+
+    def backward(self, grad):
+        (n, h, w, c), winner = self._cached()
+        grad = np.asarray(grad).reshape(n, c)
+        dx = np.zeros((n, h * w, c), dtype=grad.dtype)
+        np.put_along_axis(dx, winner[:, None, :], grad[:, None, :], axis=1)
+        return dx.reshape(n, h, w, c)

@@ -178,18 +178,23 @@ class Model:
 
     @property
     def trainable_weights(self):
-        return [w for layer in self.layers if layer.trainable for w in layer.weights]
+        return [w for layer in self.layers for w in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self):
-        return [w for layer in self.layers if not layer.trainable for w in layer.weights]
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    @property
+    def losses(self):
+        """The layers' regularization penalties (floats), added to the loss in fit/evaluate."""
+        return [penalty for layer in self.layers for penalty in layer.losses]
 
     def _params_and_grads(self):
         """The trainable parameters and their gradients, in a fixed order (layer by layer)."""
         params, grads = [], []
         for layer in self.layers:
             if layer.trainable:
-                for key in layer.params:
+                for key in layer.grads:
                     params.append(layer.params[key])
                     grads.append(layer.grads[key])
         return params, grads
@@ -330,10 +335,12 @@ class Model:
 
     def _train_step(self, x, y):
         y_pred = self.forward(x, training=True)
-        loss = float(self.loss(y, y_pred))
+        loss = float(self.loss(y, y_pred)) + sum(self.losses)    # + penalties, as Keras
         if not math.isfinite(loss):
             return loss
         self.backward(self.loss.gradient(y, y_pred))
+        for layer in self.layers:
+            layer.add_penalty_gradients()
         params, grads = self._params_and_grads()
         self.optimizer.apply(grads, params)
         for metric in self.compiled_metrics:
@@ -344,7 +351,7 @@ class Model:
         y_pred = self.forward(x, training=False)
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred)
-        return float(self.loss(y, y_pred))
+        return float(self.loss(y, y_pred)) + sum(self.losses)
 
     # ---- fit ----------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,

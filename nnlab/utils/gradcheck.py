@@ -55,10 +55,10 @@ def _named_parameters(obj):
     """[(display name, params dict, key)] for a layer or for a model with `layers`."""
     if hasattr(obj, "layers"):
         return [(f"{layer.name}/{key}", layer.params, key)
-                for layer in obj.layers for key in getattr(layer, "params", {})]
+                for layer in obj.layers for key in getattr(layer, "grads", {})]
     if hasattr(obj, "params"):
         name = getattr(obj, "name", type(obj).__name__)
-        return [(f"{name}/{key}", obj.params, key) for key in obj.params]
+        return [(f"{name}/{key}", obj.params, key) for key in obj.grads]
     raise TypeError(
         "check_gradients needs a layer (with `params`/`grads`) or a model (with a "
         f"`layers` list). Received: {type(obj).__name__}")
@@ -99,8 +99,9 @@ def _compare(name, analytic, numeric, rtol, atol):
     return float(np.linalg.norm(analytic - numeric) / denominator) if denominator > 0 else 0.0
 
 
-def check_gradients(obj, x, rtol=1e-5, atol=1e-7, seed=0, eps=1e-6):
-    """Check `obj.backward` against central differences, for the input and all parameters.
+def check_gradients(obj, x, rtol=1e-5, atol=1e-7, seed=0, eps=1e-6, training=False):
+    """Check `obj.backward` against central differences, for the input and every parameter
+    that has a gradient (the trainable ones).
 
     With a fixed random G (same shape as the output), L = Σ forward(x) ⊙ G, so
     dL/d(output) = G. `backward(G)` must return dL/dx and store dL/dθ in `grads`.
@@ -113,6 +114,8 @@ def check_gradients(obj, x, rtol=1e-5, atol=1e-7, seed=0, eps=1e-6):
             Default to 1e-5 and 1e-7.
         seed: seed of the generator that draws G. Defaults to 0.
         eps: the central-difference step. Defaults to 1e-6.
+        training: the mode of every forward pass (True for BatchNormalization's batch
+            statistics; the layer must then be deterministic). Defaults to False.
 
     Returns:
         dict name -> relative error ||analytic - numeric|| / (||analytic|| + ||numeric||),
@@ -134,14 +137,14 @@ def check_gradients(obj, x, rtol=1e-5, atol=1e-7, seed=0, eps=1e-6):
     for name, params, key in named:
         _require_float64(f"parameter {name}", params[key])
 
-    y = np.asarray(obj.forward(x, training=False))
+    y = np.asarray(obj.forward(x, training=training))
     G = np.random.default_rng(seed).standard_normal(y.shape)
     dx = obj.backward(G.copy())
     analytic = {name: np.array(_grads_of(obj, params, key), dtype=np.float64)
                 for name, params, key in named}
 
     def loss():
-        return np.sum(np.asarray(obj.forward(x, training=False)) * G)
+        return np.sum(np.asarray(obj.forward(x, training=training)) * G)
 
     errors = {}
     if dx is not None:
