@@ -11,19 +11,22 @@ from nnlab.layers.merging import Add, Concatenate
 from nnlab.layers.normalization import BatchNormalization
 from nnlab.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
                                  MaxPooling2D)
+from nnlab.layers.preprocessing import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 
 __all__ = [
     "Input", "InputLayer", "Layer", "KerasTensor",
     "Dense", "Activation", "Dropout", "Flatten", "Reshape",
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "Add", "Concatenate", "BatchNormalization",
+    "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom",
     "LAYERS", "get",
 ]
 
 LAYERS = {cls.__name__: cls for cls in (
     InputLayer, Dense, Activation, Dropout, Flatten, Reshape,
     Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
-    Add, Concatenate, BatchNormalization)}
+    Add, Concatenate, BatchNormalization,
+    RandomFlip, RandomTranslation, RandomRotation, RandomZoom)}
 
 
 def get(class_name):
