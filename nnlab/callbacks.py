@@ -110,13 +110,15 @@ class CallbackList:
             raise AttributeError(hook)
 
         # hooks with an epoch/batch index take (index, logs), the others (logs); logs are
-        # always passed, positionally, as Keras does (so `lambda logs: ...` works)
+        # always passed, positionally, as Keras does (so `lambda logs: ...` works), and
+        # are always a dict, never None (Keras 3's contract: `{}` when there is nothing)
         n_args = 2 if ("epoch_" in hook or "batch_" in hook) else 1
 
         def call(*args):
             args = args + (None,) * (n_args - len(args))
+            logs = {} if args[-1] is None else args[-1]
             for cb in self.callbacks:
-                getattr(cb, hook)(*args)
+                getattr(cb, hook)(*args[:-1], logs)
         return call
 
 

@@ -211,3 +211,48 @@ def test_early_stopping_inside_fit_restores_best_weights():
     history = model.fit(x, y, epochs=6, verbose=0,
                         callbacks=[LambdaCallback(on_epoch_end=script), stop])
     assert history.epoch == [0, 1, 2, 3]
+
+
+def test_keras3_contract_logs_always_a_dict_and_every_hook_called():
+    """Every hook gets a dict as `logs` (never None); params and model are set."""
+    calls = []
+
+    class Recorder(Callback):
+        def __getattribute__(self, name):
+            attr = super().__getattribute__(name)
+            if name.startswith("on_") and callable(attr):
+                def hook(*args):
+                    assert isinstance(args[-1], dict), f"{name} got logs={args[-1]!r}"
+                    calls.append(name)
+                return hook
+            return attr
+
+    model = Sequential([Input(shape=(2,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.zeros((6, 2)), np.zeros((6, 1))
+    rec = Recorder()
+    model.fit(x, y, batch_size=4, epochs=1, validation_data=(x, y), verbose=0, callbacks=[rec])
+    model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[rec])
+    model.predict(x, batch_size=4, verbose=0, callbacks=[rec])
+    assert rec.model is model and rec.params == {"epochs": 1, "steps": 2, "verbose": 0}
+    for hook in ("on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
+                 "on_epoch_end", "on_train_end", "on_test_begin", "on_test_batch_begin",
+                 "on_test_batch_end", "on_test_end", "on_predict_begin", "on_predict_batch_begin",
+                 "on_predict_batch_end", "on_predict_end"):
+        assert hook in calls, hook
+    assert calls.count("on_train_batch_end") == 2 and calls.count("on_predict_batch_end") == 2
+
+
+def test_stop_training_in_a_batch_hook_stops_after_that_batch():
+    model = Sequential([Input(shape=(2,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+
+    def on_batch_end(batch, logs):
+        seen.append(batch)
+        if batch == 1:
+            model.stop_training = True
+
+    history = model.fit(np.zeros((10, 2)), np.zeros((10, 1)), batch_size=2, epochs=3, verbose=0,
+                        callbacks=[LambdaCallback(on_train_batch_end=on_batch_end)])
+    assert seen == [0, 1] and history.epoch == [0]

@@ -67,7 +67,8 @@ class Model:
     Attributes:
         layers: the layers, in the order `forward` runs them.
         history: the `History` of the last `fit`.
-        stop_training: set to True (e.g. by a callback) to end `fit` after this epoch.
+        stop_training: set to True (e.g. by a callback) to end `fit`: after the current
+            batch when set in a batch hook (the epoch's end hooks still run), as in Keras 3.
     """
 
     def __new__(cls, *args, **kwargs):
@@ -451,6 +452,8 @@ class Model:
                 count += len(idx)
                 logs = self._logs(loss_total, count)
                 cbs.on_train_batch_end(step, logs)
+                if self.stop_training:         # as Keras 3: a batch hook may stop at once
+                    break
                 if step + 1 < steps:
                     bar.update(step + 1, logs)
             if x_val is not None:
