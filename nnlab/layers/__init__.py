@@ -4,6 +4,7 @@
 did-you-mean), which is how saved models rebuild their layers from `get_config()`.
 """
 from nnlab._naming import lookup
+from nnlab.layers.activation_layers import LeakyReLU, ReLU, Softmax
 from nnlab.layers.base import Input, InputLayer, KerasTensor, Layer
 from nnlab.layers.conv import Conv2D
 from nnlab.layers.core import Activation, Dense, Dropout, Flatten, Reshape
@@ -19,6 +20,7 @@ __all__ = [
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "Add", "Concatenate", "BatchNormalization",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom",
+    "ReLU", "LeakyReLU", "Softmax",
     "LAYERS", "get",
 ]
 
@@ -26,7 +28,7 @@ LAYERS = {cls.__name__: cls for cls in (
     InputLayer, Dense, Activation, Dropout, Flatten, Reshape,
     Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
     Add, Concatenate, BatchNormalization,
-    RandomFlip, RandomTranslation, RandomRotation, RandomZoom)}
+    RandomFlip, RandomTranslation, RandomRotation, RandomZoom, ReLU, LeakyReLU, Softmax)}
 
 
 def get(class_name):
