@@ -129,6 +129,47 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return (y_true == np.argmax(y_pred, -1)).astype(config.floatx())
 
 
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1 where the integer label is among the k highest scores of y_pred, per sample.
+
+    A label is in the top k when fewer than k classes score strictly higher than it
+    (so tied scores at the boundary all count, as in Keras 3's `ops.in_top_k`).
+
+    Example:
+        >>> sparse_top_k_categorical_accuracy([2, 0], [[0.1, 0.6, 0.3], [0.05, 0.9, 0.05]], k=2)
+        array([1., 0.], dtype=float32)
+    """
+    y_true, y_pred = _arrays(y_true, y_pred, "sparse_top_k_categorical_accuracy")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"Expected `k` to be a positive integer. Received: k={k!r}")
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true[..., 0]
+    if y_true.shape != y_pred.shape[:-1]:
+        raise ValueError(
+            f"sparse_top_k_categorical_accuracy expects integer labels of shape {y_pred.shape[:-1]}. "
+            f"Received y_true.shape={y_true.shape} for y_pred.shape={y_pred.shape}; for one-hot "
+            "labels use top_k_categorical_accuracy.")
+    at_label = np.take_along_axis(y_pred, y_true.astype(np.int64)[..., None], axis=-1)
+    rank = 1 + np.sum(y_pred > at_label, axis=-1)
+    return (rank <= k).astype(config.floatx())
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1 where the one-hot label's class is among the k highest scores, per sample.
+
+    Example:
+        >>> top_k_categorical_accuracy([[0, 0, 1]], [[0.1, 0.6, 0.3]], k=2)
+        array([1.], dtype=float32)
+    """
+    y_true, y_pred = _arrays(y_true, y_pred, "top_k_categorical_accuracy")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(
+            "top_k_categorical_accuracy expects one-hot labels of y_pred's shape. Received "
+            f"y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}; for integer labels use "
+            "sparse_top_k_categorical_accuracy.")
+    return sparse_top_k_categorical_accuracy(np.argmax(y_true, -1), y_pred, k=k)
+
+
 # ---- whole-batch binary metrics ----------------------------------------------------------------
 def precision(y_true, y_pred, threshold=0.5):
     """Precision = TP / (TP + FP): of the samples predicted positive, how many are.
@@ -387,6 +428,30 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot label's class is among the k highest scores.
+
+    Args:
+        k: how many top classes count. Defaults to 5.
+        name: Defaults to "top_k_categorical_accuracy".
+    """
+
+    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label is among the k highest scores.
+
+    Args:
+        k: how many top classes count. Defaults to 5.
+        name: Defaults to "sparse_top_k_categorical_accuracy".
+    """
+
+    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
+
+
 class MeanSquaredError(MeanMetricWrapper):
     """Running mean of the squared error (the 'mse' metric)."""
 
@@ -559,6 +624,8 @@ class _AccuracyByShape(Metric):
 _REGISTRY = {
     "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
     "precision": Precision, "recall": Recall, "f1_score": F1Score, "auc": AUC,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -570,6 +637,7 @@ _REGISTRY = {
 }
 _CLASSES = {c.__name__: c for c in (Accuracy, BinaryAccuracy, CategoricalAccuracy,
                                     SparseCategoricalAccuracy, MeanSquaredError, MeanAbsoluteError,
+                                    TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy,
                                     Precision, Recall, F1Score, AUC, Mean)}
 
 

@@ -249,3 +249,29 @@ def test_get_objects_functions_and_unknown():
 def test_invalid_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_top_k_accuracy_by_hand_and_against_sklearn():
+    from sklearn.metrics import top_k_accuracy_score
+    from nnlab.metrics import (SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy,
+                               sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
+    scores = np.array([[0.1, 0.6, 0.3], [0.05, 0.9, 0.05], [0.5, 0.2, 0.3], [0.2, 0.3, 0.5]])
+    labels = np.array([2, 0, 1, 2])
+    # top-2 sets: {1, 2}, {1, 0 or 2: tied 0.05 -> both count}, {0, 2}, {2, 1}
+    np.testing.assert_array_equal(sparse_top_k_categorical_accuracy(labels, scores, k=2), [1, 1, 0, 1])
+    np.testing.assert_array_equal(sparse_top_k_categorical_accuracy(labels, scores, k=1), [0, 0, 0, 1])
+    onehot = np.eye(3)[labels]
+    np.testing.assert_array_equal(top_k_categorical_accuracy(onehot, scores, k=2), [1, 1, 0, 1])
+    rng = np.random.default_rng(0)
+    s, y = rng.random((200, 6)), rng.integers(0, 6, 200)        # no ties: sklearn agrees
+    for k in (1, 3, 5):
+        m = SparseTopKCategoricalAccuracy(k=k)
+        m.update_state(y[:120], s[:120])
+        m.update_state(y[120:], s[120:])
+        assert m.result() == pytest.approx(top_k_accuracy_score(y, s, k=k, labels=range(6)))
+    m = metrics.get("top_k_categorical_accuracy")
+    assert isinstance(m, TopKCategoricalAccuracy) and m.get_config()["k"] == 5
+    again = metrics.deserialize(metrics.serialize(TopKCategoricalAccuracy(k=3)))
+    assert again.get_config()["k"] == 3
+    with pytest.raises(ValueError, match="positive integer"):
+        sparse_top_k_categorical_accuracy(labels, scores, k=0)
