@@ -172,3 +172,23 @@ def test_set_random_seed_reseeds_what_layers_use():
 def test_set_random_seed_rejects_bad_seeds(bad):
     with pytest.raises(ValueError, match="seed"):
         set_random_seed(bad)
+
+
+def test_pad_sequences_by_hand():
+    from nnlab.utils import pad_sequences
+    seqs = [[1, 2, 3], [4], [], [5, 6]]
+    np.testing.assert_array_equal(pad_sequences(seqs), [[1, 2, 3], [0, 0, 4], [0, 0, 0], [0, 5, 6]])
+    np.testing.assert_array_equal(pad_sequences(seqs, maxlen=2),
+                                  [[2, 3], [0, 4], [0, 0], [5, 6]])           # truncating='pre'
+    np.testing.assert_array_equal(pad_sequences(seqs, maxlen=2, padding="post", truncating="post",
+                                                value=-1), [[1, 2], [4, -1], [-1, -1], [5, 6]])
+    out = pad_sequences(seqs, maxlen=4, dtype="float32", value=0.5)
+    assert out.dtype == np.float32 and out.shape == (4, 4) and out[1, 0] == 0.5
+    assert pad_sequences([[1, 2]], maxlen=0).shape == (1, 0)
+    assert pad_sequences([]).shape == (0, 0)
+    with pytest.raises(ValueError, match='Padding type "middle" not understood'):
+        pad_sequences(seqs, padding="middle")
+    with pytest.raises(ValueError, match="single number"):
+        pad_sequences([1, 2, 3])
+    with pytest.raises(ValueError, match="maxlen=-1"):
+        pad_sequences(seqs, maxlen=-1)
