@@ -255,6 +255,7 @@ def roc_curve(y_true, y_score):
 
     For each distinct score s (high to low), predict positive when y_score >= s:
     tpr = TP / P, fpr = FP / N. The curve starts at (0, 0) with threshold inf.
+    Scores must be finite (NaN has no place in the ranking), as in scikit-learn.
     Same as sklearn.metrics.roc_curve(y_true, y_score, drop_intermediate=False).
 
     Returns:
@@ -266,6 +267,12 @@ def roc_curve(y_true, y_score):
         (array([0. , 0. , 0.5, 0.5, 1. ]), array([0. , 0.5, 0.5, 1. , 1. ]))
     """
     y_true, y_score = _binary_arrays(y_true, y_score, "roc_curve")
+    if not np.all(np.isfinite(y_score)):
+        raise ValueError(
+            "roc_curve needs finite scores: y_score holds "
+            f"{np.sum(np.isnan(y_score))} NaN and {np.sum(np.isinf(y_score))} infinite values "
+            "(a diverged model?). Received values such as "
+            f"{y_score[~np.isfinite(y_score)][:3]}.")
     if y_true.all() or not y_true.any():
         raise ValueError(
             "roc_curve needs both positive and negative samples in y_true; received only "

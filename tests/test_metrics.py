@@ -111,6 +111,15 @@ def test_roc_curve_and_auc(seed):
     assert metrics.roc_auc(y, p) == pytest.approx(skm.roc_auc_score(y, p))
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_roc_rejects_non_finite_scores(bad):
+    # a NaN score used to be sorted to the top and returned as a threshold (sklearn raises)
+    with pytest.raises(ValueError, match="finite scores"):
+        metrics.roc_curve([0, 1, 1], [0.1, bad, 0.3])
+    with pytest.raises(ValueError, match="finite scores"):
+        metrics.roc_auc([0, 1, 1], [0.1, bad, 0.3])
+
+
 def test_roc_needs_both_classes():
     with pytest.raises(ValueError, match="both positive and negative"):
         metrics.roc_auc([1, 1, 1], [0.2, 0.5, 0.9])
