@@ -267,3 +267,19 @@ def test_cnn_gradients_pass_the_checker():
         x = np.random.default_rng(1).normal(size=(2, 5, 5, 2))
         errors = utils.check_gradients(model, x)
     assert "input" in errors and max(errors.values()) < 1e-6
+
+
+def test_changing_trainable_after_training_asks_to_compile_again():
+    """Keras: a change of `trainable` takes effect at the next compile(); nnlab says so."""
+    x, y = data()
+    model = Sequential([Input(shape=(3,)), Dense(4, name="first"), Dense(2, name="second")])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.get_layer("first").trainable = False
+    with pytest.raises(ValueError, match=r"changed since it was compiled.*call model.compile"):
+        model.fit(x, y, epochs=1, verbose=0)
+    frozen = model.get_layer("first").get_weights()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    for before, after in zip(frozen, model.get_layer("first").get_weights()):
+        np.testing.assert_array_equal(before, after)

@@ -263,6 +263,7 @@ class Model:
         self.compiled_metrics = [metrics_module.get(m, loss=self.loss) for m in metrics]
         self._batch_labels_checked = False
         self._compile_args = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics)}
+        self._trained_params = None   # the trainable arrays of the first step after compile
         self.compiled = True
 
     @property
@@ -343,10 +344,23 @@ class Model:
         for layer in self.layers:
             layer.add_penalty_gradients()
         params, grads = self._params_and_grads()
+        self._check_trainable_unchanged(params)
         self.optimizer.apply(grads, params)
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred)
         return loss
+
+    def _check_trainable_unchanged(self, params):
+        """Keras: after changing `trainable`, call compile() again (the optimizer's slots
+        belong to the trainable arrays it was built for)."""
+        ids = [id(p) for p in params]
+        if getattr(self, "_trained_params", None) is None:
+            self._trained_params = ids
+        elif ids != self._trained_params:
+            raise ValueError(
+                f"The trainable weights of model '{self.name}' changed since it was compiled "
+                f"(it trained {len(self._trained_params)} arrays, now {len(ids)} are trainable): "
+                "after setting `layer.trainable`, call model.compile(...) again, as Keras requires.")
 
     def _test_step(self, x, y):
         y_pred = self.forward(x, training=False)
