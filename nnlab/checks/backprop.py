@@ -38,6 +38,20 @@ def check_output_delta(output_delta):
         raise CheckFailed("output_delta(z=[[1000, 0]], y=[[0, 1]]) overflowed (np.exp(1000) = inf): "
                           "subtract each row's maximum from z before np.exp.")
     expect_close("output_delta(z=[[1000, 0]], y=[[0, 1]])", got, [[1.0, -1.0]], atol=1e-12)
+    # rows of very different scale: only each row's own maximum keeps the second row finite
+    # row 2: softmax([-1000, -1001]) = [1, e^-1] / (1 + e^-1) = [q, 1 - q], minus y = [0, 1]: [q, -q]
+    q = 1.0 / (1.0 + math.exp(-1.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = _call(output_delta, np.array([[1000.0, 0.0], [-1000.0, -1001.0]]),
+                    np.array([[1.0, 0.0], [0.0, 1.0]]))
+    if not np.all(np.isfinite(np.asarray(got, dtype=float))):
+        raise CheckFailed("output_delta(z=[[1000, 0], [-1000, -1001]], y=[[1, 0], [0, 1]]) gave "
+                          f"{np.asarray(got, dtype=float).tolist()}: subtracting one maximum for the whole "
+                          "batch (1000) sends every exponent of the second row to exp(-2000) = 0, and 0/0 "
+                          "= nan. Subtract each row's own maximum: z.max(axis=-1, keepdims=True).")
+    expect_close("output_delta(z=[[1000, 0], [-1000, -1001]], y=[[1, 0], [0, 1]]) (rows of very "
+                 "different scale)", got, [[0.0, 0.0], [q, -q]], atol=1e-12)
     passed("output_delta: softmax(z) - y, row by row, stable for large z")
 
 

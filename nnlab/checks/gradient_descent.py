@@ -73,6 +73,24 @@ def check_minibatch_epoch(minibatch_epoch):
     expect_close("w after one epoch with batch_size = 2, lr = 0.05 (two updates, batches from "
                  "gen.permutation(4))", w, w_ref)
     expect_close("b after that epoch", np.reshape(b, ()), b_ref)
+    # batch_size = 3 on 4 samples: batches of 3 and 1; the last one's gradient is divided by 1
+    order = np.random.default_rng(2).permutation(4)
+    w_ref, b_ref, w_div, b_div = np.array([0.0]), 0.0, np.array([0.0]), 0.0
+    for k in (0, 3):
+        idx = order[k:k + 3]
+        e = y[idx] - (X[idx] @ w_ref + b_ref)
+        w_ref = w_ref + 0.05 * (2.0 / len(idx)) * (X[idx].T @ e)
+        b_ref = b_ref + 0.05 * (2.0 / len(idx)) * np.sum(e)
+        e = y[idx] - (X[idx] @ w_div + b_div)
+        w_div = w_div + 0.05 * (2.0 / 3) * (X[idx].T @ e)
+        b_div = b_div + 0.05 * (2.0 / 3) * np.sum(e)
+    w, b = _call(minibatch_epoch, X, y, np.array([0.0]), 0.0, 0.05, 3, np.random.default_rng(2))
+    if np.allclose(np.asarray(w, dtype=float), w_div) and np.isclose(float(np.reshape(b, ())), b_div):
+        raise CheckFailed("with batch_size = 3 on 4 samples the last batch holds 1 sample: its gradient "
+                          "must be averaged over 1, not over batch_size = 3 (divide by len(idx)).")
+    expect_close("w after one epoch with batch_size = 3 on 4 samples (batches of 3 and 1), lr = 0.05",
+                 w, w_ref)
+    expect_close("b after that epoch", np.reshape(b, ()), b_ref)
     passed("minibatch_epoch: one update per batch, gradient averaged over the batch")
 
 

@@ -68,6 +68,11 @@ def check_gradient_descent(gradient_descent):
                           "w and b at every step (call grad_fn inside the loop).")
     expect_close("w after 2 steps (1.5 - 0.25 * (-3))", w, [2.25])
     expect_close("b after 2 steps (-0.5 - 0.25 * 1)", b, -0.75)
+    w_start = np.array([0.0])
+    _call(gradient_descent, grad_fn, w_start, 0.0, 0.25, 2)
+    if not np.array_equal(w_start, [0.0]):
+        raise CheckFailed(f"gradient_descent changed the caller's array w (it is now {w_start.tolist()}): "
+                          "write w = w - lr * dw (a new array), not w -= lr * dw (in place).")
     passed("gradient_descent: steps against the gradient, recomputed at every step")
 
 
@@ -92,12 +97,27 @@ def check_normal_equation(normal_equation):
 
 def check_critical_learning_rate(critical_learning_rate):
     """`critical_learning_rate(X)` should return 2 / lambda_max of H = (2/n) X1^T X1."""
-    # X1 = [[1, 1], [-1, 1]]: X1^T X1 = 2 I, H = (2/2) * 2 I = 2 I, lambda_max = 2 -> 1
-    got = _call(critical_learning_rate, np.array([[1.0], [-1.0]]))
-    if np.isclose(float(np.asarray(got, dtype=float)), 2.0):
-        raise CheckFailed("critical_learning_rate([[1], [-1]]) should be 1, got 2: did you leave out "
-                          "the bias column, or the factor 2/n of the Hessian H = (2/n) X1^T X1?")
-    expect_close("critical_learning_rate([[1], [-1]]) (H = 2 I)", np.reshape(got, ()), 1.0)
+    # n = 3, X1 = [[0, 1], [1, 1], [2, 1]]: X1^T X1 = [[5, 3], [3, 3]], eigenvalues 4 +- sqrt(10).
+    # H = (2/3) X1^T X1, so the answer is 2 / ((2/3)(4 + sqrt 10)) = 3 / (4 + sqrt 10).
+    # Wrong variants give other numbers (n = 3, so leaving out 2/n is visible):
+    root = np.sqrt(10.0)
+    wrong = [
+        (2.0 / (4.0 + root), "leaving out the factor 2/n of H = (2/n) X1^T X1 (using X1^T X1)"),
+        (6.0 / (4.0 + root), "leaving out the factor 2 of H: (1/n) X1^T X1 is the Hessian of the "
+                             "1/(2n) loss, not of the MSE"),
+        (1.0 / (4.0 + root), "leaving out 1/n of H (using 2 X1^T X1, the Hessian of the summed squared error)"),
+        (0.6, "leaving out the bias column (X1 = [X, 1])"),
+        (3.0 / (4.0 - root), "using the smallest eigenvalue instead of the largest"),
+        (3.0 / (4.0 + root) / 2.0, "returning 1 / lambda_max instead of 2 / lambda_max"),
+    ]
+    got = np.reshape(np.asarray(_call(critical_learning_rate, np.array([[0.0], [1.0], [2.0]])),
+                                dtype=float), ())
+    for value, cause in wrong:
+        if np.isclose(float(got), value, rtol=1e-9):
+            raise CheckFailed(f"critical_learning_rate([[0], [1], [2]]) should be "
+                              f"{3.0 / (4.0 + root):.6g}, got {float(got):.6g}: that comes from {cause}.")
+    expect_close("critical_learning_rate([[0], [1], [2]]) (n = 3, lambda_max(X1^T X1) = 4 + sqrt 10)",
+                 got, 3.0 / (4.0 + root))
     # X1 = [[0, 1], [2, 1]]: X1^T X1 = [[4, 2], [2, 2]], H = the same, lambda_max = 3 + sqrt(5)
     got = _call(critical_learning_rate, np.array([[0.0], [2.0]]))
     expect_close("critical_learning_rate([[0], [2]]) (lambda_max = 3 + sqrt 5)", np.reshape(got, ()),

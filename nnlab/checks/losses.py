@@ -63,4 +63,11 @@ def check_cce_from_logits(cce_from_logits):
                  np.array([[0.0, 1.0, 0.0]]), np.array([[1000.0, 0.0, -1000.0]]))
     expect_close("cce_from_logits(y=[[0, 1, 0]], z=[[1000, 0, -1000]]) (the true class is 1000 behind)",
                  got, [1000.0], rtol=1e-9)
+    # rows of very different scale: each row needs its own maximum (one global maximum, 1000,
+    # underflows every exponent of the second row to 0, and log 0 = -inf)
+    got = _quiet("cce_from_logits(y=[[1, 0], [0, 1]], z=[[1000, 0], [-1000, -1001]]) (subtract each "
+                 "row's own maximum, z.max(axis=-1, keepdims=True), not the batch's)", cce_from_logits,
+                 np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[1000.0, 0.0], [-1000.0, -1001.0]]))
+    expect_close("cce_from_logits(y=[[1, 0], [0, 1]], z=[[1000, 0], [-1000, -1001]]) "
+                 "(second row: 1 + ln(1 + e^-1))", got, [0.0, 1.0 + math.log1p(math.exp(-1.0))], atol=1e-12)
     passed("cce_from_logits: log-softmax per row, finite for huge logits")

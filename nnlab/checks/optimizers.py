@@ -31,6 +31,12 @@ def check_momentum_step(momentum_step):
                                           np.array([-0.05, 0.2]), 0.1, 0.9), 2)
     expect_close("m for m=[-0.05, 0.2], g=[0.5, -1] (momentum*m - learning_rate*g)", m, [-0.095, 0.28])
     expect_close("w for w=[0.95, 2] (w + m)", w, [0.855, 2.28])
+    w_in, m_in = np.array([1.0, -1.0]), np.array([0.3, 0.0])
+    _call(momentum_step, w_in, np.array([1.0, 2.0]), m_in, 0.1, 0.9)
+    if not (np.array_equal(w_in, [1.0, -1.0]) and np.array_equal(m_in, [0.3, 0.0])):
+        raise CheckFailed("momentum_step changed the arrays it was given (w or m): compute new arrays "
+                          "(m_new = momentum * m - learning_rate * g) instead of updating in place "
+                          "with m *= ... or w += ...; the caller may still need the old values.")
     passed("momentum_step: m = momentum*m - learning_rate*g, w = w + m")
 
 
