@@ -1,12 +1,19 @@
 """The progress line `fit`, `evaluate` and `predict` print, in Keras 3's format.
 
     verbose=1:  12/12 ━━━━━━━━━━━━━━━━━━━━ 0s 3ms/step - accuracy: 0.9000 - loss: 0.3000
-                (one line rewritten in place with '\\r' after every batch)
+                (in a terminal or a notebook: one line rewritten in place with '\\r' after
+                every batch; anywhere else, e.g. output redirected to a log file: only the
+                epoch's final line, so the log holds one clean line per epoch)
     verbose=2:  12/12 - 0s - 3ms/step - accuracy: 0.9000 - loss: 0.3000
                 (one line at the end of the epoch)
 
 Unlike Keras, no ANSI colour codes are printed, so the text is the same in a terminal,
 a notebook and a log file; the part still to do is drawn thin ("─") instead of grey.
+
+Like Keras, the live bar is drawn only on a "dynamic display": a terminal
+(`sys.stdout.isatty()`) or a Jupyter kernel (`ipykernel` imported). Without one, Keras
+starts a new line instead of returning with '\\r'; nnlab writes just the final line of
+each epoch there, which keeps logs short.
 """
 import sys
 import time
@@ -28,6 +35,18 @@ def _format_time(seconds_per_step, unit="step"):
     if seconds_per_step >= 1e-3:
         return f"{seconds_per_step * 1e3:.0f}ms/{unit}"
     return f"{seconds_per_step * 1e6:.0f}us/{unit}"
+
+
+def dynamic_display(stream=None):
+    """True when `stream` (default: sys.stdout) can redraw a line in place: a terminal or a notebook."""
+    stream = sys.stdout if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    try:
+        if callable(isatty) and isatty():
+            return True
+    except ValueError:                      # a closed stream
+        return False
+    return "ipykernel" in sys.modules
 
 
 class Progbar:
@@ -60,6 +79,9 @@ class Progbar:
         if self.verbose == 1:
             if now - self._last_update < self.interval and not finalize:
                 return
+            dynamic = dynamic_display()
+            if not dynamic and not finalize:
+                return                      # a log file: only the final line, no carriage-return redraws
             digits = len(str(self.target))
             done = int(self.width * current / self.target) if self.target else self.width
             # while running: the estimated time left; at the end: the time taken
@@ -67,6 +89,10 @@ class Progbar:
             line = (f"{current:{digits}d}/{self.target} " + "━" * done + "─" * (self.width - done)
                     + f" {seconds:.0f}s {_format_time(per_step)}" + format_logs(logs))
             padding = " " * max(0, self._prev_width - len(line))
+            if not dynamic:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+                return
             sys.stdout.write("\r" + line + padding + ("\n" if finalize else ""))
             sys.stdout.flush()
             self._prev_width = len(line)
