@@ -3,20 +3,13 @@
 See tests/_mutation.py. Mutants that need several substitutions are built with `_edit`
 from the solution cell's source.
 """
-import json
-
-from _mutation import ROOT, mutation_tests
+from _mutation import _cells, _meta, _source, mutation_tests
 
 SLUG = "11_convolution"
 
 
 def _solution_source(grade_id):
-    nb = json.loads((ROOT / "solutions" / f"{SLUG}.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            source = cell["source"]
-            return "".join(source) if isinstance(source, list) else source
-    raise KeyError(grade_id)
+    return next(_source(c) for c in _cells(SLUG) if _meta(c).get("grade_id") == grade_id)
 
 
 def _edit(grade_id, *pairs):
