@@ -17,11 +17,13 @@ _DOC = np.array([[1.0, 3.0, 2.0, 4.0],
                  [5.0, 6.0, 2.0, 3.0],
                  [1.0, 2.0, 3.0, 4.0],
                  [3.0, 2.0, 1.0, 3.0]])
+_DOC.flags.writeable = False
 
 
 def _image(a):
-    """A 2-D map as a batch of one image with one channel, (1, H, W, 1)."""
-    return np.asarray(a, dtype=float)[None, :, :, None]
+    """A 2-D map as a new batch of one image with one channel, (1, H, W, 1) (a copy, so that a
+    function that writes into its input cannot change _DOC)."""
+    return np.array(a, dtype=float)[None, :, :, None]
 
 
 def _two_channels(a, b):
@@ -210,8 +212,10 @@ def check_avg_pool(avg_pool_forward, avg_pool_backward):
     expect_shape("avg_pool_backward(grad (1, 3, 3, 1), (1, 4, 4, 1), (2, 2), strides=(1, 1))", got, (1, 4, 4, 1))
     got = np.asarray(got, dtype=float)[0, :, :, 0]
     if np.allclose(got, 0.25):
-        raise CheckFailed("with strides=(1, 1) windows overlap and a middle cell is in 4 windows, so it should "
-                          "get 4 * 1/4 = 1, got 0.25: add (+=) each window's share instead of assigning (=) it.")
+        raise CheckFailed("avg_pool_backward(grad all ones, (1, 4, 4, 1), (2, 2), strides=(1, 1)) gave 0.25 "
+                          "everywhere, but a middle cell is in 4 overlapping windows and should get 4 * 1/4 = 1: "
+                          "move the windows by `strides` (not by pool_size), and add (+=) each window's share "
+                          "instead of assigning (=) it.")
     expect_close("avg_pool_backward(grad all ones, (1, 4, 4, 1), (2, 2), strides=(1, 1)) (each cell: the "
                  "number of windows it is in, over 4)", got,
                  np.array([[1, 2, 2, 1], [2, 4, 4, 2], [2, 4, 4, 2], [1, 2, 2, 1]]) / 4)

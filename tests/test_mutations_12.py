@@ -1,0 +1,96 @@
+"""Mutation test of solutions/12_pooling.ipynb: plausible wrong answers must fail the tests."""
+from tests._mutation import mutation_tests
+
+MAX_FORWARD = "y[:, i, j, :] = x[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :].max(axis=(1, 2))"
+MAX_BACKWARD = ("dx[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :] += "
+                "(mask * grad[:, i, j, None, :]).reshape(n, ph, pw, c)")
+AVG_BACKWARD = "dx[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :] += share[:, i, j, None, None, :]"
+
+CALLS_NNLAB_MAX_FORWARD = """def max_pool_forward(x, pool_size, strides):
+    return nnlab.layers.MaxPooling2D(pool_size, strides=strides)(np.asarray(x, dtype=float))
+"""
+CALLS_NNLAB_MAX_BACKWARD = """def max_pool_backward(x, grad, pool_size, strides):
+    layer = nnlab.layers.MaxPooling2D(pool_size, strides=strides)
+    layer.forward(np.asarray(x, dtype=float))
+    return layer.backward(np.asarray(grad, dtype=float))
+"""
+CALLS_NNLAB_AVG = """def avg_pool_forward(x, pool_size, strides):
+    return nnlab.layers.AveragePooling2D(pool_size, strides=strides)(np.asarray(x, dtype=float))
+
+
+def avg_pool_backward(grad, input_shape, pool_size, strides):
+    layer = nnlab.layers.AveragePooling2D(pool_size, strides=strides)
+    layer.forward(np.zeros(input_shape))
+    return layer.backward(np.asarray(grad, dtype=float))
+"""
+
+MUTANTS = {
+    "max_pool_forward": {
+        "stride assumed equal to the pool size": (
+            "oh, ow = (h - ph) // sh + 1", "sh, sw = ph, pw\n    oh, ow = (h - ph) // sh + 1"),
+        "output size H // stride (partial windows at the border)": (
+            "oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1", "oh, ow = h // sh, w // sw"),
+        "output size rounded up": (
+            "oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1",
+            "oh, ow = -(-(h - ph) // sh) + 1, -(-(w - pw) // sw) + 1"),
+        "maximum over the channels too (wrong axis)": (
+            ".max(axis=(1, 2))", ".max(axis=(1, 2, 3))[:, None]"),
+        "pool height and width swapped": (
+            MAX_FORWARD, MAX_FORWARD.replace("i * sh + ph, j * sw:j * sw + pw", "i * sh + pw, j * sw:j * sw + ph")),
+        "mean instead of max": (".max(axis=(1, 2))", ".mean(axis=(1, 2))"),
+        "calls nnlab.layers.MaxPooling2D instead of NumPy code": CALLS_NNLAB_MAX_FORWARD,
+    },
+    "max_pool_backward": {
+        "gradient to every tied maximum": (
+            "mask = cells == k[:, None, :]", "mask = window == window.max(axis=1, keepdims=True)"),
+        "gradient split equally between tied maxima": (
+            "mask = cells == k[:, None, :]",
+            "mask = window == window.max(axis=1, keepdims=True)\n"
+            "            mask = mask / mask.sum(axis=1, keepdims=True)"),
+        "gradient to the last tied maximum": (
+            "k = window.argmax(axis=1)", "k = ph * pw - 1 - window[:, ::-1].argmax(axis=1)"),
+        "gradient to the first maximum in column-major order": (
+            "k = window.argmax(axis=1)",
+            "k = window.reshape(n, ph, pw, c).transpose(0, 2, 1, 3).reshape(n, ph * pw, c).argmax(axis=1)\n"
+            "            k = (k % ph) * pw + k // ph"),
+        "overlapping windows overwrite instead of accumulate": (MAX_BACKWARD, MAX_BACKWARD.replace("+=", "=")),
+        "stride assumed equal to the pool size": (
+            "    dx = np.zeros_like(x)\n    cells", "    dx = np.zeros_like(x)\n    sh, sw = ph, pw\n    cells"),
+        "gradient 1 instead of grad": ("(mask * grad[:, i, j, None, :])", "(mask * 1.0)"),
+        "reuses x's memory for dx (changes the input)": (
+            "    dx = np.zeros_like(x)\n    cells", "    dx = x\n    dx[...] = 0.0\n    cells"),
+        "calls nnlab.layers.MaxPooling2D instead of NumPy code": CALLS_NNLAB_MAX_BACKWARD,
+    },
+    "gradient_check": {
+        "one-sided difference": (
+            "numeric[idx] = (L_plus - L_minus) / (2 * eps)",
+            "numeric[idx] = (L_plus - np.sum(grad * forward(x))) / eps"),
+        "divides by eps instead of 2 eps": ("(L_plus - L_minus) / (2 * eps)", "(L_plus - L_minus) / eps"),
+        "ignores grad (L = sum(forward(x)))": (
+            "L_plus = np.sum(grad * forward(x))", "L_plus = np.sum(forward(x))"),
+        "does not restore x": ("        x[idx] = old\n", ""),
+        "maximum absolute difference instead of the relative error": (
+            "return float(np.linalg.norm(analytic - numeric) / denominator)",
+            "return float(np.max(np.abs(analytic - numeric)))"),
+        "relative error divided by the numeric norm only, squared norms": (
+            "return float(np.linalg.norm(analytic - numeric) / denominator)",
+            "return float(np.sum((analytic - numeric) ** 2) / np.sum(numeric ** 2))"),
+    },
+    "avg_pool": {
+        "forward sums instead of averaging": (".mean(axis=(1, 2))", ".sum(axis=(1, 2))"),
+        "backward does not divide by the window size": ("share = grad / (ph * pw)", "share = grad"),
+        "backward divides by the number of outputs": ("share = grad / (ph * pw)", "share = grad / (oh * ow)"),
+        "backward overwrites overlapping windows": (AVG_BACKWARD, AVG_BACKWARD.replace("+=", "=")),
+        "stride assumed equal to the pool size (forward)": (
+            "oh, ow = (h - ph) // sh + 1", "sh, sw = ph, pw\n    oh, ow = (h - ph) // sh + 1"),
+        "stride assumed equal to the pool size (backward)": (
+            "    dx = np.zeros(input_shape)\n    share", "    dx = np.zeros(input_shape)\n    sh, sw = ph, pw\n    share"),
+        "average over the channels too (wrong axis)": (
+            ".mean(axis=(1, 2))", ".mean(axis=(1, 2, 3))[:, None]"),
+        "backward divides grad in place": (
+            "share = grad / (ph * pw)", "grad /= ph * pw\n    share = grad"),
+        "calls nnlab.layers.AveragePooling2D instead of NumPy code": CALLS_NNLAB_AVG,
+    },
+}
+
+test_solution_passes, test_mutant_is_rejected = mutation_tests("12_pooling", MUTANTS)
