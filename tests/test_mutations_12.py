@@ -24,6 +24,16 @@ def avg_pool_backward(grad, input_shape, pool_size, strides):
     return layer.backward(np.asarray(grad, dtype=float))
 """
 
+CALLS_NNLAB_GLOBAL = """def global_max_pool(x):
+    return nnlab.layers.GlobalMaxPooling2D()(np.asarray(x, dtype=float))
+
+
+def global_max_pool_backward(x, grad):
+    layer = nnlab.layers.GlobalMaxPooling2D()
+    layer.forward(np.asarray(x, dtype=float))
+    return layer.backward(np.asarray(grad, dtype=float))
+"""
+
 MUTANTS = {
     "max_pool_forward": {
         "stride assumed equal to the pool size": (
@@ -90,6 +100,30 @@ MUTANTS = {
         "backward divides grad in place": (
             "share = grad / (ph * pw)", "grad /= ph * pw\n    share = grad"),
         "calls nnlab.layers.AveragePooling2D instead of NumPy code": CALLS_NNLAB_AVG,
+    },
+    "global_max_pool": {
+        "maximum over the channels too (wrong axis)": (
+            "return x.max(axis=(1, 2))", "return x.max(axis=(1, 2, 3))[:, None] + 0 * x[:, 0, 0, :]"),
+        "maximum over the batch too": (
+            "return x.max(axis=(1, 2))", "return x.max(axis=(0, 1, 2))[None] + 0 * x[:, 0, 0, :]"),
+        "keeps the spatial axes, shape (N, 1, 1, C)": (
+            "return x.max(axis=(1, 2))", "return x.max(axis=(1, 2), keepdims=True)"),
+        "gradient to every tied maximum": (
+            "mask = np.arange(h * w)[None, :, None] == k[:, None, :]",
+            "mask = x.reshape(n, h * w, c) == x.reshape(n, h * w, c).max(axis=1, keepdims=True)"),
+        "gradient to the last tied maximum": (
+            "k = x.reshape(n, h * w, c).argmax(axis=1)",
+            "k = h * w - 1 - x.reshape(n, h * w, c)[:, ::-1].argmax(axis=1)"),
+        "gradient divided by H * W (global average's rule)": (
+            "return (mask * grad[:, None, :]).reshape(n, h, w, c)",
+            "return (mask * grad[:, None, :] / (h * w)).reshape(n, h, w, c)"),
+        "gradient to every position (average's routing without the division)": (
+            "return (mask * grad[:, None, :]).reshape(n, h, w, c)",
+            "return np.broadcast_to(grad[:, None, None, :], x.shape).copy()"),
+        "backward writes into x": (
+            "return (mask * grad[:, None, :]).reshape(n, h, w, c)",
+            "x[...] = (mask * grad[:, None, :]).reshape(n, h, w, c)\n    return x"),
+        "calls nnlab.layers.GlobalMaxPooling2D instead of NumPy code": CALLS_NNLAB_GLOBAL,
     },
 }
 

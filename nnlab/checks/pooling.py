@@ -10,7 +10,7 @@ import numpy as np
 from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
 
 __all__ = ["check_max_pool_forward", "check_max_pool_backward", "check_gradient_check",
-           "check_avg_pool"]
+           "check_avg_pool", "check_global_max_pool"]
 
 # document 000 §4.2's 4x4 feature map
 _DOC = np.array([[1.0, 3.0, 2.0, 4.0],
@@ -232,3 +232,55 @@ def check_avg_pool(avg_pool_forward, avg_pool_backward):
     expect_close("avg_pool_backward on a 5x5 input (row 4 and column 4 are in no window: gradient 0)",
                  np.asarray(got, dtype=float)[0, :, :, 0], expected)
     passed("avg_pool_forward / avg_pool_backward: mean of each window, grad / (ph * pw) to each of its cells")
+
+
+def check_global_max_pool(global_max_pool, global_max_pool_backward):
+    """`global_max_pool(x)` -> (N, C) and `global_max_pool_backward(x, grad)` -> dL/dx, (N, H, W, C)."""
+    x = _two_channels(_DOC, -_DOC)
+    x0 = x.copy()
+    got = _call(global_max_pool, x)
+    _unchanged("global_max_pool", x, x0)
+    if np.shape(got) == (1, 1, 1, 2):
+        raise CheckFailed("global_max_pool of a (1, 4, 4, 2) batch should have shape (1, 2), one number per "
+                          "sample and channel, got (1, 1, 1, 2): drop the height and width axes.")
+    expect_shape("global_max_pool of a (1, 4, 4, 2) batch (one number per sample and channel)", got, (1, 2))
+    if np.allclose(np.asarray(got, dtype=float), [[6, 6]]):
+        raise CheckFailed("global_max_pool gave 6 for both channels, but channel 1 (minus the document's map) has "
+                          "maximum -1: take the maximum over height and width only, axes (1, 2).")
+    expect_close("global_max_pool(document's map and minus it, as 2 channels)", got, [[6, -1]])
+    batch = np.stack([_image(_DOC)[0], _image(_DOC + 10)[0]])            # (2, 4, 4, 1)
+    got = _call(global_max_pool, batch)
+    expect_shape("global_max_pool of a (2, 4, 4, 1) batch", got, (2, 1))
+    expect_close("global_max_pool of two samples, the document's map and the map + 10 (each sample on its own)",
+                 got, [[6], [16]])
+
+    g = np.array([[2.0, 3.0]])
+    g0 = g.copy()
+    got = _call(global_max_pool_backward, x, g)
+    _unchanged("global_max_pool_backward", x, x0)
+    _unchanged("global_max_pool_backward", g, g0)
+    expect_shape("global_max_pool_backward(x of shape (1, 4, 4, 2), grad of shape (1, 2))", got, (1, 4, 4, 2))
+    got = np.asarray(got, dtype=float)
+    expected0 = np.zeros((4, 4))
+    expected0[1, 1] = 2.0
+    if np.allclose(got[0, :, :, 0], expected0 / 16):
+        raise CheckFailed("global_max_pool_backward divided the gradient by H * W = 16: that is global *average* "
+                          "pooling's rule. The maximum takes the whole gradient.")
+    expect_close("channel 0 of global_max_pool_backward (the document's map, grad 2: all of it to the 6)",
+                 got[0, :, :, 0], expected0)
+    ch1 = got[0, :, :, 1]
+    rule = ("Ties go to the first maximum in row-major order (top row first, then left to right), as in "
+            "exercise 2 and nnlab's GlobalMaxPooling2D.")
+    if np.isclose(ch1.sum(), 9.0):
+        raise CheckFailed("channel 1 (minus the document's map) has its maximum -1 three times, at (0, 0), (2, 0) and "
+                          "(3, 2); global_max_pool_backward gave grad 3 to each of them, 9 in total. " + rule)
+    expected1 = np.zeros((4, 4))
+    expected1[0, 0] = 3.0
+    expect_close("channel 1 of global_max_pool_backward (maximum -1 at (0, 0), (2, 0) and (3, 2), grad 3). " + rule,
+                 ch1, expected1)
+    got = _call(global_max_pool_backward, batch, np.array([[1.0], [-2.0]]))
+    expect_shape("global_max_pool_backward(x of shape (2, 4, 4, 1), grad of shape (2, 1))", got, (2, 4, 4, 1))
+    expected = np.zeros((2, 4, 4, 1))
+    expected[0, 1, 1, 0], expected[1, 1, 1, 0] = 1.0, -2.0
+    expect_close("global_max_pool_backward for two samples (each sample's gradient to its own maximum)", got, expected)
+    passed("global_max_pool / global_max_pool_backward: max over height and width, gradient to the first maximum")
