@@ -17,5 +17,8 @@ for _info in pkgutil.iter_modules(__path__):
     if not _info.name.startswith("_"):
         _module = importlib.import_module(f"{__name__}.{_info.name}")
         for _name in getattr(_module, "__all__", ()):
+            if _name in globals():             # two lessons must not share a check's name
+                raise ImportError(f"nnlab.checks.{_info.name} exports {_name!r}, which another "
+                                  "checks module already exports: give it a lesson-specific name.")
             globals()[_name] = getattr(_module, _name)
             __all__.append(_name)
