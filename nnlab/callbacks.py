@@ -280,14 +280,18 @@ class ModelCheckpoint(Callback):
 
     Args:
         filepath: where to save; must end in ".keras" (whole model) or, with
-            `save_weights_only=True`, in ".weights.npz" (Keras uses ".weights.h5";
-            nnlab has no HDF5 dependency).
+            `save_weights_only=True`, in ".weights.h5" (Keras 3's rules and messages).
         monitor: quantity compared when `save_best_only=True`. Defaults to "val_loss".
         verbose: 0 silent, 1 prints a line per save. Defaults to 0.
         save_best_only: save only when `monitor` improved on the best value so far.
             Defaults to False.
         save_weights_only: save only the weights (`model.save_weights`). Defaults to False.
         mode: "min", "max" or "auto" (guessed from the monitor's name). Defaults to "auto".
+        save_freq: "epoch" (at the end of every epoch) or an integer N (after every N
+            training batches, counted across epochs; `{batch}` may appear in filepath).
+            Defaults to "epoch".
+        initial_value_threshold: with save_best_only, the value the first save must
+            beat. Defaults to None (the first value always counts as an improvement).
 
     Example:
         >>> ckpt = ModelCheckpoint("best.keras", monitor="val_accuracy", save_best_only=True)
@@ -295,18 +299,23 @@ class ModelCheckpoint(Callback):
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto"):
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
         super().__init__()
         filepath = str(filepath)
-        if save_weights_only and not filepath.endswith(".weights.npz"):
+        if save_weights_only and not filepath.endswith(".weights.h5"):
             raise ValueError(
                 "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
-                "provided must end in `.weights.npz` (nnlab's weights format; Keras uses "
-                f"`.weights.h5`). Received: filepath={filepath}")
+                "provided must end in `.weights.h5` (Keras weights format). "
+                f"Received: filepath={filepath}")
         if not save_weights_only and not filepath.endswith(".keras"):
             raise ValueError(
                 "The filepath provided must end in `.keras` (Keras model format). "
                 f"Received: filepath={filepath}")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)
+                                     or save_freq < 1):
+            raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "
+                             "'epoch' or a positive integer (a number of batches).")
         _check_mode(mode)
         self.filepath = filepath
         self.monitor = monitor
@@ -314,18 +323,26 @@ class ModelCheckpoint(Callback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.mode = mode
+        self.save_freq = save_freq
+        self.initial_value_threshold = initial_value_threshold
         self.on_train_begin()
 
     def on_train_begin(self, logs=None):
-        self.best = None
+        self.best = self.initial_value_threshold
+        self._batches_seen = 0
+        self._epoch = 0
 
-    def _file_path(self, epoch, logs):
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def _file_path(self, epoch, logs, batch=None):
+        fields = dict(logs) if batch is None else {"batch": batch + 1, **logs}
         try:
-            return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, **fields)
         except KeyError as e:
             raise KeyError(
                 f'Failed to format this callback filepath: "{self.filepath}". '
-                f"The field {e} is not among epoch and the logs' keys {sorted(logs)}.") from None
+                f"The field {e} is not among epoch, batch and the logs' keys {sorted(logs)}.") from None
 
     def _save(self, filepath):
         if self.save_weights_only:
@@ -333,9 +350,17 @@ class ModelCheckpoint(Callback):
         else:
             self.model.save(filepath)
 
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches_seen += 1
+        if self.save_freq != "epoch" and self._batches_seen % self.save_freq == 0:
+            self._checkpoint(self._epoch, logs or {}, batch)
+
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        filepath = self._file_path(epoch, logs)
+        if self.save_freq == "epoch":
+            self._checkpoint(epoch, logs or {})
+
+    def _checkpoint(self, epoch, logs, batch=None):
+        filepath = self._file_path(epoch, logs, batch)
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}")

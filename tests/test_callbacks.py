@@ -123,8 +123,10 @@ def test_checkpoint_best_only_scripted(capsys):
 def test_checkpoint_suffixes():
     with pytest.raises(ValueError, match=r"must end in `\.keras`"):
         ModelCheckpoint("model.h5")
-    with pytest.raises(ValueError, match=r"`\.weights\.npz`.*`\.weights\.h5`"):
-        ModelCheckpoint("w.weights.h5", save_weights_only=True)
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5` \(Keras weights format\)"):
+        ModelCheckpoint("w.weights.npz", save_weights_only=True)
+    with pytest.raises(ValueError, match="Unrecognized save_freq: 0"):
+        ModelCheckpoint("m.keras", save_freq=0)
 
 
 def _tiny_model():
@@ -143,7 +145,7 @@ def test_checkpoint_writes_files_during_fit(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["ckpt_01.keras", "ckpt_02.keras", "ckpt_03.keras"]
     restored = load_model(tmp_path / "ckpt_03.keras")
     assert np.array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
-    weights_path = str(tmp_path / "w.weights.npz")
+    weights_path = str(tmp_path / "w.weights.h5")
     model.fit(x, y, epochs=1, verbose=0,
               callbacks=[ModelCheckpoint(weights_path, monitor="loss", save_weights_only=True)])
     assert os.path.exists(weights_path)
@@ -256,3 +258,16 @@ def test_stop_training_in_a_batch_hook_stops_after_that_batch():
     history = model.fit(np.zeros((10, 2)), np.zeros((10, 1)), batch_size=2, epochs=3, verbose=0,
                         callbacks=[LambdaCallback(on_train_batch_end=on_batch_end)])
     assert seen == [0, 1] and history.epoch == [0]
+
+
+def test_checkpoint_every_n_batches_and_initial_threshold(tmp_path):
+    model, x, y = _tiny_model()                 # 20 samples, batch 8: 3 batches an epoch
+    pattern = str(tmp_path / "b_{epoch}_{batch}.weights.h5")
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0,
+              callbacks=[ModelCheckpoint(pattern, save_weights_only=True, save_freq=2)])
+    # batches seen 2, 4, 6: epoch 1 batch 2, epoch 2 batch 1, epoch 2 batch 3
+    assert sorted(os.listdir(tmp_path)) == ["b_1_2.weights.h5", "b_2_1.weights.h5", "b_2_3.weights.h5"]
+    never = ModelCheckpoint(str(tmp_path / "best.keras"), monitor="loss", save_best_only=True,
+                            initial_value_threshold=0.0)          # no loss is below 0
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[never])
+    assert not (tmp_path / "best.keras").exists()

@@ -1,4 +1,4 @@
-"""Saving: one `.keras` zip (config.json + model.weights.npz), bit-exact round trips, safe loading."""
+"""Saving in Keras 3's formats (`.keras` zip, `.weights.h5`), bit-exact round trips, safe loading."""
 import io
 import json
 import zipfile
@@ -26,23 +26,35 @@ def trained_mlp():
 
 
 def test_file_layout(tmp_path):
+    import h5py
     model, _, _ = trained_mlp()
     path = tmp_path / "mlp.keras"
     model.save(path)
     with zipfile.ZipFile(path) as zf:
-        assert sorted(zf.namelist()) == ["config.json", "model.weights.npz"]
+        assert sorted(zf.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
         config = json.loads(zf.read("config.json"))
-        arrays = np.load(io.BytesIO(zf.read("model.weights.npz")), allow_pickle=False)
-        keys = set(arrays.files)
-    assert config["format"] == "nnlab.model" and config["class_name"] == "Sequential"
-    assert "nnlab_version" in config
-    assert [layer["class_name"] for layer in config["config"]["layers"]] == [
-        "InputLayer", "Dense", "Dropout", "Dense"]
-    assert config["compile_config"]["loss"]["class_name"] == "SparseCategoricalCrossentropy"
+        metadata = json.loads(zf.read("metadata.json"))
+        (tmp_path / "w.h5").write_bytes(zf.read("model.weights.h5"))
+    assert metadata["keras_version"].startswith("3.")
+    assert config["module"] == "keras" and config["class_name"] == "Sequential"
+    layers = config["config"]["layers"]
+    assert [layer["class_name"] for layer in layers] == ["InputLayer", "Dense", "Dropout", "Dense"]
+    assert layers[0]["config"]["batch_shape"] == [None, 6]
+    assert layers[1]["config"]["dtype"]["config"]["name"] == "float32"
+    assert layers[1]["build_config"] == {"input_shape": [None, 6]}
+    assert config["compile_config"]["loss"] == "sparse_categorical_crossentropy"
     assert config["compile_config"]["optimizer"]["class_name"] == "Adam"
     assert config["compile_config"]["metrics"] == ["accuracy"]
-    assert {"layers/0/kernel", "layers/0/bias", "layers/2/kernel", "layers/2/bias"} <= keys
-    assert "optimizer/iterations" in keys
+    with h5py.File(tmp_path / "w.h5") as f:
+        names = []
+        f.visit(names.append)
+        assert f["layers/dense/vars"].attrs["name"] == model.layers[0].name
+        np.testing.assert_array_equal(f["layers/dense/vars/0"][()], model.layers[0].get_weights()[0])
+        np.testing.assert_array_equal(f["layers/dense_1/vars/1"][()], model.layers[2].get_weights()[1])
+        assert "layers/dropout/vars" in names
+        assert int(f["optimizer/vars/0"][()]) == model.optimizer.iterations == 10
+        # Adam in Keras' order: m and v of each variable in turn, after iterations and lr
+        assert [f[f"optimizer/vars/{i}"].shape for i in range(2, 6)] == [(6, 8), (6, 8), (8,), (8,)]
 
 
 def test_round_trip_is_bit_exact(tmp_path):
@@ -112,22 +124,44 @@ def test_suffixes(tmp_path):
     model, _, _ = trained_mlp()
     with pytest.raises(ValueError, match=r"must end in `\.keras`"):
         model.save(tmp_path / "model.h5")
-    with pytest.raises(ValueError, match=r"`\.weights\.npz`.*`\.weights\.h5`"):
-        model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5`"):
+        model.save_weights(tmp_path / "w.h5")
 
 
 def test_save_and_load_weights(tmp_path):
     model, x, _ = trained_mlp()
-    model.save_weights(tmp_path / "w.weights.npz")
+    model.save_weights(tmp_path / "w.weights.h5")
     utils.set_random_seed(9)
     other = Sequential([Input(shape=(6,)), Dense(8, activation="relu"), Dropout(0.2),
                         Dense(3, activation="softmax")])
     assert not np.array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
-    other.load_weights(tmp_path / "w.weights.npz")
+    other.load_weights(tmp_path / "w.weights.h5")
     assert np.array_equal(other.predict(x, verbose=0), model.predict(x, verbose=0))
+    other.load_weights(tmp_path / "w.weights.h5")                  # uncompiled: weights only
     wrong = Sequential([Input(shape=(6,)), Dense(5), Dense(3)])
     with pytest.raises(ModelFileError, match=r"shape \(6, 5\).*\(6, 8\)"):
-        wrong.load_weights(tmp_path / "w.weights.npz")
+        wrong.load_weights(tmp_path / "w.weights.h5")
+    unbuilt = Sequential([Dense(8), Dense(3)])
+    with pytest.raises(NotBuiltError):
+        unbuilt.load_weights(tmp_path / "w.weights.h5")
+
+
+def test_first_nnlab_format_still_loads(tmp_path):
+    """Files of nnlab 0.1 (config.json + model.weights.npz; .weights.npz) keep loading."""
+    model, x, _ = trained_mlp()
+    arrays = {f"layers/{i}/{k}": v for i, layer in enumerate(model.layers)
+              for k, v in layer.params.items()}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    legacy = {"format": "nnlab.model", "format_version": 1, "class_name": "Sequential",
+              "config": model.get_config(), "compile_config": None}
+    path = _zip(tmp_path / "old.keras", {"config.json": json.dumps(legacy),
+                                        "model.weights.npz": buffer.getvalue()})
+    assert np.array_equal(load_model(path).predict(x, verbose=0), model.predict(x, verbose=0))
+    (tmp_path / "old.weights.npz").write_bytes(buffer.getvalue())
+    other = Sequential([Input(shape=(6,)), Dense(8, activation="relu"), Dropout(0.2), Dense(3)])
+    other.load_weights(tmp_path / "old.weights.npz")
+    np.testing.assert_array_equal(other.layers[0].get_weights()[0], model.layers[0].get_weights()[0])
 
 
 # ---- files that are not nnlab models: clear errors, nothing executed ------------------------
@@ -152,54 +186,69 @@ def test_corrupted_file(tmp_path):
     (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError):
         load_model(tmp_path / "cut.keras")
-    corrupted = bytearray(data)
-    start = data.index(b"model.weights.npz") + 40          # inside the compressed weights
-    corrupted[start:start + 64] = b"\x00" * 64
-    (tmp_path / "bad.keras").write_bytes(bytes(corrupted))
-    with pytest.raises(ModelFileError):
-        load_model(tmp_path / "bad.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members["model.weights.h5"] = members["model.weights.h5"][:200]          # truncated HDF5
+    with pytest.raises(ModelFileError, match="not a readable HDF5"):
+        load_model(_zip(tmp_path / "bad.keras", members))
 
 
 def test_zip_that_is_not_a_model(tmp_path):
     path = _zip(tmp_path / "other.keras", {"readme.txt": "hi"})
-    with pytest.raises(ModelFileError, match="not an nnlab model"):
+    with pytest.raises(ModelFileError, match="not a Keras 3 model"):
         load_model(path)
     path = _zip(tmp_path / "fake.keras", {"config.json": '{"format": "something"}',
                                          "model.weights.npz": b""})
-    with pytest.raises(ModelFileError, match="does not describe an nnlab model"):
+    with pytest.raises(ModelFileError, match="does not describe a model"):
         load_model(path)
-    path = _zip(tmp_path / "json.keras", {"config.json": "{not json", "model.weights.npz": b""})
+    path = _zip(tmp_path / "json.keras", {"config.json": "{not json", "model.weights.h5": b""})
     with pytest.raises(ModelFileError, match="not valid JSON"):
         load_model(path)
 
 
-def test_real_keras_file_is_refused(tmp_path):
-    keras_config = {"module": "keras", "class_name": "Sequential", "config": {"layers": []}}
-    path = _zip(tmp_path / "keras_model.keras", {
-        "metadata.json": json.dumps({"keras_version": "3.3.3"}),
-        "config.json": json.dumps(keras_config),
-        "model.weights.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 64})
-    with pytest.raises(ModelFileError, match=r"saved by Keras.*HDF5"):
-        load_model(path)
-
-
-def test_unknown_layer_or_pickled_weights_are_refused(tmp_path):
-    model, _, _ = trained_mlp()
+def _members(model, tmp_path):
     model.save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as zf:
-        config = json.loads(zf.read("config.json"))
-        weights = zf.read("model.weights.npz")
-    config["config"]["layers"][1]["class_name"] = "os.system"
-    path = _zip(tmp_path / "evil.keras", {"config.json": json.dumps(config), "model.weights.npz": weights})
-    with pytest.raises(ModelFileError, match="layer nnlab does not know"):
-        load_model(path)
-    buffer = io.BytesIO()
-    np.savez(buffer, **{"layers/0/kernel": np.array([{"a": 1}], dtype=object)})
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def test_layers_and_options_nnlab_lacks_are_named(tmp_path):
+    model, _, _ = trained_mlp()
+    members = _members(model, tmp_path)
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["class_name"] = "LSTM"
+    members["config.json"] = json.dumps(config)
+    with pytest.raises(ModelFileError, match="layer nnlab does not have: Unknown layer: 'LSTM'"):
+        load_model(_zip(tmp_path / "lstm.keras", members))
     config["config"]["layers"][1]["class_name"] = "Dense"
-    path = _zip(tmp_path / "pickled.keras", {"config.json": json.dumps(config),
-                                            "model.weights.npz": buffer.getvalue()})
-    with pytest.raises(ModelFileError, match="numeric arrays"):
-        load_model(path)
+    config["config"]["layers"][1]["config"]["kernel_constraint"] = {
+        "module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2}}
+    members["config.json"] = json.dumps(config)
+    with pytest.raises(ModelFileError, match=r"option kernel_constraint is a MaxNorm object"):
+        load_model(_zip(tmp_path / "constraint.keras", members))
+    config["config"]["layers"][1]["config"]["kernel_constraint"] = None      # the default: fine
+    config["config"]["layers"][1]["config"]["lora_rank"] = 4
+    members["config.json"] = json.dumps(config)
+    with pytest.raises(ModelFileError, match=r"option lora_rank=4, which nnlab's Dense does not have"):
+        load_model(_zip(tmp_path / "lora.keras", members))
+
+
+def test_unknown_layer_or_non_numeric_weights_are_refused(tmp_path):
+    import h5py
+    model, _, _ = trained_mlp()
+    members = _members(model, tmp_path)
+    config = json.loads(members["config.json"])
+    config["config"]["layers"][1]["class_name"] = "os.system"
+    evil = dict(members, **{"config.json": json.dumps(config)})
+    with pytest.raises(ModelFileError, match="layer nnlab does not have"):
+        load_model(_zip(tmp_path / "evil.keras", evil))
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_dataset("layers/dense/vars/0", data=np.array([b"import os"], dtype=object),
+                         dtype=h5py.string_dtype())
+    strings = dict(members, **{"model.weights.h5": buffer.getvalue()})
+    with pytest.raises(ModelFileError, match="not numbers"):
+        load_model(_zip(tmp_path / "strings.keras", strings))
 
 
 def test_missing_file(tmp_path):

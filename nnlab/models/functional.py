@@ -36,15 +36,19 @@ def _single(tensors, argname):
 def topological_nodes(inputs, outputs):
     """[(layer, parent node indices)] from `inputs` to `outputs`, parents first.
 
+    The order is Keras 3's, so that weights match layer by layer when files move between
+    the two: a walk back from `outputs` gives each layer its depth (the longest path to
+    the output) and its place in the walk; layers come deepest first, ties in walk order.
     The node of `inputs` has no parents (it receives the model's input).
     """
-    order, index, visiting = [], {}, set()
+    preorder, postorder, visiting, done = {}, [], set(), set()
 
     def visit(tensor):
-        if id(tensor) in index:
-            return
         if id(tensor) in visiting:
             raise ValueError("The layer graph has a cycle; a model must be a directed acyclic graph.")
+        if id(tensor) in done:
+            return
+        preorder.setdefault(id(tensor), len(preorder))
         visiting.add(id(tensor))
         if tensor is not inputs:
             if tensor.layer is None or not tensor.parents:
@@ -56,21 +60,29 @@ def topological_nodes(inputs, outputs):
             for parent in tensor.parents:
                 visit(parent)
         visiting.discard(id(tensor))
-        index[id(tensor)] = len(order)
-        order.append(tensor)
+        done.add(id(tensor))
+        postorder.append(tensor)
 
     visit(outputs)
-    if id(inputs) not in index:
+    if id(inputs) not in done:
         raise ValueError(f"Graph disconnected: `outputs` {outputs!r} cannot be reached from `inputs`.")
+    depth = {}
+    for tensor in reversed(postorder):                 # from the output back to the input
+        d = depth.setdefault(id(tensor), 0)
+        if tensor is not inputs:
+            for parent in tensor.parents:
+                depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
+    order = sorted(postorder, key=lambda t: (-depth[id(t)], preorder[id(t)]))
+    index = {id(t): i for i, t in enumerate(order)}
 
-    nodes, seen_layers = [], {}
+    nodes, seen_layers = [], set()
     for tensor in order:
         layer = tensor.layer
         if id(layer) in seen_layers:
             raise ValueError(
                 f"Layer '{layer.name}' is used more than once in the graph. Shared layers are "
                 "not supported by nnlab: create one layer per use.")
-        seen_layers[id(layer)] = True
+        seen_layers.add(id(layer))
         parents = () if tensor is inputs else tuple(index[id(p)] for p in tensor.parents)
         nodes.append((layer, parents))
     return nodes
