@@ -1,0 +1,98 @@
+"""Mutation test of solutions/14_evaluation.ipynb: plausible wrong answers must fail its tests."""
+from _mutation import _cells, _meta, _source, mutation_tests
+
+SLUG = "14_evaluation"
+
+
+def _edit(grade_id, *pairs):
+    """The solution cell `grade_id` with every (old, new) pair substituted (each old must occur)."""
+    source = next(_source(c) for c in _cells(SLUG) if _meta(c).get("grade_id") == grade_id)
+    for old, new in pairs:
+        assert old in source, f"{old!r} is not in cell {grade_id!r}"
+        source = source.replace(old, new)
+    return source
+
+
+FANCY_INDEX_COUNTS_ONCE = '''
+def confusion_matrix(y_true, y_pred, labels=None):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if labels is None:
+        labels = np.unique(np.concatenate([y_true, y_pred]))
+    index = {label: k for k, label in enumerate(labels)}
+    t = np.array([index[v] for v in y_true.tolist()], dtype=int)
+    p = np.array([index[v] for v in y_pred.tolist()], dtype=int)
+    C = np.zeros((len(index), len(index)), dtype=int)
+    C[t, p] += 1
+    return C
+'''
+
+LABELS_AS_INDICES = '''
+def confusion_matrix(y_true, y_pred, labels=None):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    K = int(max(y_true.max(), y_pred.max())) + 1 if labels is None else len(labels)
+    C = np.zeros((K, K), dtype=int)
+    np.add.at(C, (y_true, y_pred), 1)
+    return C
+'''
+
+ONE_POINT_PER_SAMPLE = '''
+def roc_curve_auc(y_true, y_score):
+    y_true = np.asarray(y_true).astype(bool)
+    y_score = np.asarray(y_score, dtype=float)
+    order = np.argsort(-y_score, kind="stable")
+    tps = np.r_[0, np.cumsum(y_true[order])]
+    fps = np.r_[0, np.cumsum(~y_true[order])]
+    thresholds = np.r_[np.inf, y_score[order]]
+    fpr, tpr = fps / fps[-1], tps / tps[-1]
+    auc = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+    return fpr, tpr, thresholds, auc
+'''
+
+MUTANTS = {
+    "confusion_matrix": {
+        "transposed (rows = predicted)": ("C[index[t], index[p]] += 1", "C[index[p], index[t]] += 1"),
+        "C[t, p] += 1 with index arrays (repeated pairs counted once)": FANCY_INDEX_COUNTS_ONCE,
+        "classes from y_true only (a class only predicted is lost)":
+            ("np.unique(np.concatenate([y_true, y_pred]))", "np.unique(y_true)"),
+        "labels used as row numbers (3, 7, 9 -> 10 x 10)": LABELS_AS_INDICES,
+        "given labels sorted instead of kept in order":
+            ("enumerate(labels)}", "enumerate(sorted(labels))}"),
+        "float counts": ("dtype=int)", ")"),
+    },
+    "class_scores": {
+        "precision and recall swapped": _edit("class_scores", ("predicted = cm.sum(axis=0)", "predicted = cm.sum(axis=1)"),
+                                              ("actual = cm.sum(axis=1)", "actual = cm.sum(axis=0)")),
+        "micro instead of macro averages": _edit(
+            "class_scores",
+            ("float(precision.mean())", "float(tp.sum() / predicted.sum())"),
+            ("float(recall.mean())", "float(tp.sum() / actual.sum())"),
+            ("float(f1.mean())", "float(2 * tp.sum() / (actual.sum() + predicted.sum()))")),
+        "0/0 gives nan": ("return np.divide(a, b, out=np.zeros(len(a)), where=b > 0)",
+                          "with np.errstate(divide='ignore', invalid='ignore'):\n            return a / b"),
+        "macro F1 = harmonic mean of macro P and macro R":
+            ("float(f1.mean())", "float(2 * precision.mean() * recall.mean() / (precision.mean() + recall.mean()))"),
+        "F1 = arithmetic mean (P + R) / 2": ("f1 = safe_divide(2 * tp, actual + predicted)", "f1 = (precision + recall) / 2"),
+        "macro average only over classes with true samples": _edit(
+            "class_scores",
+            ("float(precision.mean())", "float(precision[actual > 0].mean())"),
+            ("float(recall.mean())", "float(recall[actual > 0].mean())"),
+            ("float(f1.mean())", "float(f1[actual > 0].mean())")),
+    },
+    "roc_curve_auc": {
+        "thresholds ascending (unsorted curve)": ("np.unique(y_score)[::-1]", "np.unique(y_score)"),
+        "one point per sample (ties not grouped)": ONE_POINT_PER_SAMPLE,
+        "fpr and tpr swapped": ("return fpr, tpr, thresholds, auc", "return tpr, fpr, thresholds, auc"),
+        "does not start at (0, 0) (no inf threshold)":
+            ("np.r_[np.inf, np.unique(y_score)[::-1]]", "np.unique(y_score)[::-1]"),
+        "score > threshold instead of >=": _edit("roc_curve_auc", ("(y_score >= t)) for t in thresholds]) / P", "(y_score > t)) for t in thresholds]) / P"),
+                                                 ("(y_score >= t)) for t in thresholds]) / N", "(y_score > t)) for t in thresholds]) / N")),
+        "AUC by left rectangles": ("(tpr[1:] + tpr[:-1]) / 2", "tpr[:-1]"),
+        "AUC integrated along the wrong axis": ("np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2",
+                                                "np.diff(tpr) * (fpr[1:] + fpr[:-1]) / 2"),
+        "rates divided by the number of samples": _edit("roc_curve_auc", ("thresholds]) / P", "thresholds]) / len(y_true)"),
+                                                        ("thresholds]) / N", "thresholds]) / len(y_true)")),
+        "sorts the caller's scores in place": ("y_score = np.asarray(y_score, dtype=float)",
+                                               "y_score = np.asarray(y_score, dtype=float)\n    y_score.sort()"),
+    },
+}
+test_solution_passes, test_mutant_is_rejected = mutation_tests(SLUG, MUTANTS)
