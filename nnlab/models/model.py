@@ -43,6 +43,15 @@ def _check_verbose(verbose):
     return int(verbose)
 
 
+def _unsupported(**options):
+    """Keras options nnlab does not have: only their default None is accepted."""
+    for name, value in options.items():
+        if value is not None:
+            raise NotImplementedError(
+                f"nnlab does not support `{name}` (received {name}={value!r}): it trains on NumPy "
+                "arrays, one sample weight each. Remove it, or use Keras itself (lessons/18).")
+
+
 def _check_batch_size(batch_size):
     if batch_size is None:
         return 32
@@ -239,7 +248,9 @@ class Model:
                          f"{[layer.name for layer in self.layers]}.")
 
     # ---- compile ------------------------------------------------------------------
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
         """Choose the optimizer, the loss and the metrics reported during training.
 
         Args:
@@ -247,8 +258,24 @@ class Model:
             loss: a name ('categorical_crossentropy', 'mse', ...) or a Loss. Defaults to None
                 (then `fit` and `evaluate` refuse to run).
             metrics: list of names ('accuracy', ...) or Metric objects. Defaults to None.
+            run_eagerly, steps_per_execution, auto_scale_loss: accepted as in Keras 3; they
+                change nothing in nnlab, which always runs step by step in NumPy.
+            jit_compile: 'auto' or False (nnlab compiles nothing). True is an error: XLA
+                compilation needs Keras with a compiling backend.
+            loss_weights, weighted_metrics: for several outputs or weighted samples, which
+                nnlab does not have; only None is accepted.
         """
         from nnlab import losses, metrics as metrics_module, optimizers
+
+        if jit_compile not in ("auto", False, None):
+            raise ValueError("nnlab does not compile models (jit_compile=True asks for XLA, which "
+                             "needs Keras with the JAX or TensorFlow backend, see lessons/18). "
+                             "Leave jit_compile at its default.")
+        for name, value in (("loss_weights", loss_weights), ("weighted_metrics", weighted_metrics)):
+            if value is not None:
+                raise NotImplementedError(
+                    f"nnlab models have one output and no sample weights, so `{name}` is not "
+                    f"supported. Received: {name}={value!r}. Use Keras for this (lessons/18).")
 
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss) if loss is not None else None
@@ -370,7 +397,9 @@ class Model:
 
     # ---- fit ----------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True, initial_epoch=0):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
         """Train for `epochs` passes over (x, y) in mini-batches.
 
         Each epoch shuffles the samples (with `nnlab.random.generator()`), then for every
@@ -393,12 +422,25 @@ class Model:
                 Defaults to None.
             shuffle: shuffle the training samples before each epoch. Defaults to True.
             initial_epoch: epoch to start from (to resume training). Defaults to 0.
+            validation_batch_size: batch size for the validation pass. Defaults to None
+                (= batch_size).
+            validation_freq: validate after every `validation_freq`-th epoch. Defaults to 1.
+            class_weight, sample_weight, steps_per_epoch, validation_steps: Keras options for
+                weighted samples and for data generators, which nnlab does not have; only
+                None is accepted.
 
         Returns:
             a `History` whose `.history` maps 'loss', metric names and 'val_*' to lists of
             per-epoch values.
         """
         self._require_compiled("fit")
+        _unsupported(class_weight=class_weight, sample_weight=sample_weight,
+                     steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, np.integer)) \
+                or validation_freq < 1:
+            raise ValueError("Expected `validation_freq` to be a positive integer (validate every "
+                             f"N epochs). Received: validation_freq={validation_freq!r}")
+        validation_batch_size = _check_batch_size(validation_batch_size or batch_size)
         batch_size = _check_batch_size(batch_size)
         verbose = _check_verbose(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
@@ -470,8 +512,8 @@ class Model:
                     break
                 if step + 1 < steps:
                     bar.update(step + 1, logs)
-            if x_val is not None:
-                val_logs = self._evaluate_arrays(x_val, y_val, batch_size)
+            if x_val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(x_val, y_val, validation_batch_size)
                 logs.update({"val_" + k: v for k, v in val_logs.items()})
             cbs.on_epoch_end(epoch, logs)
             bar.update(steps, logs, finalize=True)
@@ -499,8 +541,8 @@ class Model:
                 bar.update(step + 1, logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", callbacks=None,
-                 return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
         """Loss and metrics of the model on (x, y), in inference mode (no Dropout).
 
         Args:
@@ -515,6 +557,7 @@ class Model:
             the order given to `compile` (`model.metrics_names`).
         """
         self._require_compiled("evaluate")
+        _unsupported(sample_weight=sample_weight, steps=steps)
         batch_size = _check_batch_size(batch_size)
         verbose = _check_verbose(verbose)
         x, y = self._as_x(x), self._as_y(y)
@@ -532,7 +575,7 @@ class Model:
         values = [logs[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for `x`, computed batch by batch in inference mode.
 
         Args:
@@ -544,6 +587,7 @@ class Model:
         Returns:
             an array with one output row per sample.
         """
+        _unsupported(steps=steps)
         batch_size = _check_batch_size(batch_size)
         verbose = _check_verbose(verbose)
         x = self._as_x(x)
