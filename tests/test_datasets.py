@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import nnlab
-from nnlab.datasets import (_files, _safe_pickle, cifar10, digits, fashion_mnist, imdb,
+from nnlab.datasets import (_files, _safe_pickle, boston_housing, cifar10, digits, fashion_mnist, imdb,
+                            reuters,
                             mnist, toy)
 from nnlab.datasets import ChecksumError, DatasetNotFoundError
 
@@ -465,6 +466,8 @@ def test_malicious_cifar_batch_is_refused(isolated_home, tmp_path):
      fashion_mnist.BASE + "train-labels-idx1-ubyte.gz"),
     (cifar10, "cifar-10-python.tar.gz", cifar10.ORIGIN),
     (imdb, "imdb.npz", imdb.ORIGIN),
+    (reuters, "reuters.npz", reuters.ORIGIN),
+    (boston_housing, "boston_housing.npz", boston_housing.ORIGIN),
 ])
 def test_offline_error_names_file_url_and_directory(isolated_home, module, file, url):
     with pytest.raises(DatasetNotFoundError) as info:
@@ -525,3 +528,64 @@ def test_latin1_only_for_codecs_encode():
             b"rot13q\x02\x86q\x03Rq\x04.")
     with pytest.raises(pickle.UnpicklingError, match="rot13"):
         _safe_pickle.loads(evil)
+
+
+# ------------------------------------------------------------ reuters, boston_housing, word indices
+
+def reuters_fixture(path):
+    """Five newswires of raw word ranks and their topics, as in reuters.npz."""
+    x = np.empty(5, dtype=object)
+    for i, item in enumerate([[1, 2], [3, 4, 5, 6], [7], [2, 2, 2], [9, 1]]):
+        x[i] = item
+    np.savez(path, x=x, y=np.array([3, 4, 3, 19, 1]))
+
+
+@pytest.mark.parametrize("seed", [113, 5])
+def test_reuters_shuffles_once_then_splits(isolated_home, seed):
+    isolated_home.mkdir(parents=True)
+    reuters_fixture(isolated_home / "reuters.npz")
+    (x_train, y_train), (x_test, y_test) = reuters.load_data(seed=seed, test_split=0.4)
+    order = np.arange(5)
+    np.random.RandomState(seed).shuffle(order)
+    # worked out by hand: each index + 3, a start mark 1 in front
+    shifted = [[1, 4, 5], [1, 6, 7, 8, 9], [1, 10], [1, 5, 5, 5], [1, 12, 4]]
+    labels = [3, 4, 3, 19, 1]
+    assert len(x_train) == 3 and len(x_test) == 2                 # int(5 * 0.6) = 3
+    assert [list(r) for r in x_train] + [list(r) for r in x_test] == [shifted[i] for i in order]
+    assert y_train.tolist() + y_test.tolist() == [labels[i] for i in order]
+    (x_train, _), _ = reuters.load_data(seed=seed, num_words=6, maxlen=4, test_split=0.0)
+    kept = [[1, 4, 5], [1, 10], [1, 12, 4]]                       # length < 4 only
+    kept = [[w if w < 6 else 2 for w in r] for r in kept]
+    assert sorted(map(list, x_train)) == sorted(kept)
+    assert reuters.get_label_names()[3] == "earn" and len(reuters.get_label_names()) == 46
+    with pytest.raises(ValueError, match="test_split"):
+        reuters.load_data(test_split=1.0)
+
+
+def test_boston_housing_split_and_types(isolated_home):
+    isolated_home.mkdir(parents=True)
+    x = np.arange(10 * 13, dtype=float).reshape(10, 13)
+    y = np.arange(10, dtype=float) + 20
+    np.savez(isolated_home / "boston_housing.npz", x=x, y=y)
+    (x_train, y_train), (x_test, y_test) = boston_housing.load_data()
+    order = np.arange(10)
+    np.random.RandomState(113).shuffle(order)
+    assert x_train.shape == (8, 13) and x_test.shape == (2, 13)
+    np.testing.assert_array_equal(np.concatenate([y_train, y_test]), y[order])
+    np.testing.assert_array_equal(x_train[:, 0], x[order[:8], 0])
+    np.savez(isolated_home / "boston_housing.npz", x=np.array([{"a": 1}], dtype=object), y=y[:1])
+    with pytest.raises(ValueError, match="allow_pickle"):
+        boston_housing.load_data()
+
+
+@pytest.mark.parametrize("module, name", [(imdb, "imdb_word_index.json"),
+                                          (reuters, "reuters_word_index.json")])
+def test_word_index_files(isolated_home, module, name):
+    with pytest.raises(DatasetNotFoundError, match=name):
+        module.get_word_index()
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / name).write_text('{"the": 1, "of": 2}')
+    assert module.get_word_index() == {"the": 1, "of": 2}
+    (isolated_home / name).write_text('["not", "an", "index"]')
+    with pytest.raises(ValueError, match="not a word index"):
+        module.get_word_index()

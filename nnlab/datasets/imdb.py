@@ -1,22 +1,12 @@
 """IMDB movie reviews as word-index sequences, labelled by sentiment, as `keras.datasets.imdb`."""
-import os
-import pathlib
-
 import numpy as np
 
-from nnlab.datasets import _files, _safe_pickle
+from nnlab.datasets import _safe_pickle, _sequences
 
-ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz"
+ORIGIN = _sequences.ORIGIN_FOLDER + "imdb.npz"
 SHA256 = "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f"
-
-
-def _check_int(name, value, allow_none=False, minimum=0):
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(
-            f"Expected `{name}` to be an integer >= {minimum}"
-            f"{' or None' if allow_none else ''}. Received: {name}={value!r}")
+WORD_INDEX_ORIGIN = _sequences.ORIGIN_FOLDER + "imdb_word_index.json"
+WORD_INDEX_MD5 = "bfafd718b763782e994055a2d397834f"
 
 
 def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113,
@@ -73,65 +63,45 @@ def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, seed=113
     Note: Keras 3 with `num_words=None` turns the single largest index into
     `oov_char`; nnlab keeps it, as Keras documents ("If None, all words are kept").
     """
-    _check_int("num_words", num_words, allow_none=True, minimum=1)
-    _check_int("skip_top", skip_top)
-    _check_int("maxlen", maxlen, allow_none=True, minimum=1)
-    _check_int("seed", seed)
-    _check_int("start_char", start_char, allow_none=True)
-    _check_int("oov_char", oov_char, allow_none=True)
-    _check_int("index_from", index_from)
-    if os.path.isabs(os.fspath(path)) and os.path.exists(path):
-        file = pathlib.Path(path)
-    else:
-        file = _files.get_file(os.fspath(path), ORIGIN, SHA256)
+    _sequences.check_args(num_words, skip_top, maxlen, seed, start_char, oov_char, index_from)
+    file = _sequences.local_or_download(path, ORIGIN, SHA256)
     arrays = _safe_pickle.load_npz(file)
     missing = {"x_train", "y_train", "x_test", "y_test"} - set(arrays)
     if missing:
         raise ValueError(f"{file} is not Keras' imdb.npz: it lacks {sorted(missing)}.")
-    x_train, y_train = arrays["x_train"], arrays["y_train"]
-    x_test, y_test = arrays["x_test"], arrays["y_test"]
-
-    # 1. Shuffle exactly as Keras: one RandomState, train indices first, then test.
+    # 1. Shuffle exactly as Keras: one RandomState, the training set first, then the test set.
     rng = np.random.RandomState(seed)
-    order = np.arange(len(x_train))
-    rng.shuffle(order)
-    x_train, y_train = x_train[order], y_train[order]
-    order = np.arange(len(x_test))
-    rng.shuffle(order)
-    x_test, y_test = x_test[order], y_test[order]
-
+    x_train, y_train = _sequences.shuffled(rng, arrays["x_train"], arrays["y_train"])
+    x_test, y_test = _sequences.shuffled(rng, arrays["x_test"], arrays["y_test"])
     # 2. Shift the word indices and mark the start.
-    head = [] if start_char is None else [start_char]
-    x_train = [head + [int(w) + index_from for w in review] for review in x_train]
-    x_test = [head + [int(w) + index_from for w in review] for review in x_test]
-
+    x_train = _sequences.shift(x_train, start_char, index_from)
+    x_test = _sequences.shift(x_test, start_char, index_from)
     # 3. Drop long reviews.
     if maxlen:
-        keep = [i for i, review in enumerate(x_train) if len(review) < maxlen]
-        x_train, y_train = [x_train[i] for i in keep], y_train[keep]
-        keep = [i for i, review in enumerate(x_test) if len(review) < maxlen]
-        x_test, y_test = [x_test[i] for i in keep], y_test[keep]
+        x_train, y_train = _sequences.drop_long(x_train, y_train, maxlen)
+        x_test, y_test = _sequences.drop_long(x_test, y_test, maxlen)
         if not x_train or not x_test:
             raise ValueError(
                 f"After dropping reviews of maxlen={maxlen} indices or more, no review "
                 "was left in the training or the test set. Increase maxlen.")
-
     # 4. Out-of-vocabulary words.
-    def keep_word(w):
-        return skip_top <= w and (num_words is None or w < num_words)
-
-    if oov_char is not None:
-        x_train = [[w if keep_word(w) else oov_char for w in r] for r in x_train]
-        x_test = [[w if keep_word(w) else oov_char for w in r] for r in x_test]
-    else:
-        x_train = [[w for w in r if keep_word(w)] for r in x_train]
-        x_test = [[w for w in r if keep_word(w)] for r in x_test]
-    return (_object_array(x_train), y_train), (_object_array(x_test), y_test)
+    x_train = _sequences.vocabulary(x_train, num_words, skip_top, oov_char)
+    x_test = _sequences.vocabulary(x_test, num_words, skip_top, oov_char)
+    return ((_sequences.object_array(x_train), y_train),
+            (_sequences.object_array(x_test), y_test))
 
 
-def _object_array(lists):
-    """A 1-D object array of lists (np.array would make a 2-D array of equal lengths)."""
-    out = np.empty(len(lists), dtype=object)
-    for i, review in enumerate(lists):
-        out[i] = review
-    return out
+def get_word_index(path="imdb_word_index.json"):
+    """The dictionary word -> index of the IMDB reviews (Keras' `imdb_word_index.json`).
+
+    Indices start at 1 for the most frequent word; in `load_data`'s sequences every
+    index is shifted by `index_from` (3), so word w appears as `get_word_index()[w] + 3`
+    (0 = padding, 1 = start, 2 = out of vocabulary). The file is found or downloaded
+    (md5 checked) like the data set itself.
+
+    Example:
+        >>> index = nnlab.datasets.imdb.get_word_index()
+        >>> words = {i + 3: w for w, i in index.items()}
+        >>> " ".join(words.get(i, "?") for i in x_train[0][1:10])
+    """
+    return _sequences.word_index(path, WORD_INDEX_ORIGIN, WORD_INDEX_MD5)
