@@ -150,7 +150,9 @@ def classifier():
     return model, x, np.eye(3)[np.arange(50) % 3]
 
 
-def test_verbose_1_progress_bar(capsys):
+def test_verbose_1_progress_bar(capsys, monkeypatch):
+    from nnlab.models import progbar
+    monkeypatch.setattr(progbar, "dynamic_display", lambda stream=None: True)   # as in a terminal
     model, x, y = classifier()
     model.fit(x, y, epochs=2, batch_size=16)            # verbose='auto' is 1
     out = capsys.readouterr().out
