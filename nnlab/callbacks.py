@@ -10,7 +10,8 @@
 Setting `model.stop_training = True` in a hook ends `fit` after the current epoch.
 Every callback resets its state in `on_train_begin`, so one instance can be reused.
 
-Used in the training lessons (early stopping, checkpoints).
+Used in the training lessons (early stopping, checkpoints); ReduceLROnPlateau,
+LearningRateScheduler, TerminateOnNaN and CSVLogger are there for Keras programs.
 """
 import math
 import warnings
@@ -418,3 +419,132 @@ class LambdaCallback(Callback):
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "ModelCheckpoint"]
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by `factor` when `monitor` stops improving.
+
+    After `patience` epochs without an improvement (by more than `min_delta`), the
+    learning rate becomes max(lr · factor, min_lr), and `cooldown` epochs pass before
+    the count starts again, as in Keras.
+
+    Args:
+        monitor: Defaults to "val_loss".
+        factor: in (0, 1). Defaults to 0.1.
+        patience: Defaults to 10.
+        verbose: 1 prints a line at each reduction. Defaults to 0.
+        mode: "min", "max" or "auto". Defaults to "auto".
+        min_delta: Defaults to 1e-4.
+        cooldown: Defaults to 0.
+        min_lr: Defaults to 0.0.
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
+                 min_delta=1e-4, cooldown=0, min_lr=0.0):
+        super().__init__()
+        if not 0.0 < factor < 1.0:
+            raise ValueError("ReduceLROnPlateau does not support a factor >= 1.0 (or <= 0). "
+                             f"Received: factor={factor!r}")
+        _check_mode(mode)
+        self.monitor, self.factor, self.patience, self.verbose = monitor, float(factor), patience, verbose
+        self.mode, self.min_delta, self.cooldown, self.min_lr = mode, float(min_delta), cooldown, float(min_lr)
+        self.on_train_begin()
+
+    def on_train_begin(self, logs=None):
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = (logs or {}).get(self.monitor)
+        if current is None:
+            warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which "
+                          f"is not available. Available metrics are: {','.join(logs or {})}.",
+                          stacklevel=2)
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        minimize = _direction(self.monitor, self.mode, "ReduceLROnPlateau") == "min"
+        if self.best is None or (current < self.best - self.min_delta if minimize
+                                 else current > self.best + self.min_delta):
+            self.best, self.wait = current, 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old = float(self.model.optimizer.learning_rate)
+                if old > self.min_lr:
+                    new = max(old * self.factor, self.min_lr)
+                    self.model.optimizer.learning_rate = new
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                    self.cooldown_counter, self.wait = self.cooldown, 0
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of every epoch: lr = schedule(epoch, lr).
+
+    Args:
+        schedule: a function of (epoch index from 0, current learning rate) -> new rate.
+        verbose: 1 prints the new rate each epoch. Defaults to 0.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        super().__init__()
+        if not callable(schedule):
+            raise ValueError(f"Expected `schedule` to be a function (epoch, lr) -> lr. Received: {schedule!r}")
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lr = self.schedule(epoch, float(self.model.optimizer.learning_rate))
+        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr):
+            raise ValueError(f'The output of the "schedule" function should be a float. Got: {lr!r}')
+        self.model.optimizer.learning_rate = float(lr)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class TerminateOnNaN(Callback):
+    """Stop training as soon as the loss is NaN or infinite (after that batch)."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class CSVLogger(Callback):
+    """Write the logs of every epoch as a row of a CSV file (columns: epoch, then the keys).
+
+    Args:
+        filename: the CSV file.
+        separator: Defaults to ",".
+        append: add to an existing file instead of overwriting it. Defaults to False.
+    """
+
+    def __init__(self, filename, separator=",", append=False):
+        super().__init__()
+        self.filename, self.separator, self.append = str(filename), separator, append
+        self._keys = None
+
+    def on_train_begin(self, logs=None):
+        import os
+        self._keys = None
+        self._header = not (self.append and os.path.exists(self.filename)
+                            and os.path.getsize(self.filename) > 0)
+        if not self.append:
+            open(self.filename, "w", encoding="utf-8").close()
+
+    def on_epoch_end(self, epoch, logs=None):
+        import csv
+        logs = logs or {}
+        if self._keys is None:
+            self._keys = sorted(logs)
+        with open(self.filename, "a", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, delimiter=self.separator)
+            if self._header:
+                writer.writerow(["epoch"] + self._keys)
+                self._header = False
+            writer.writerow([epoch] + [logs.get(k, "NA") for k in self._keys])

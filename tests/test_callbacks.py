@@ -271,3 +271,48 @@ def test_checkpoint_every_n_batches_and_initial_threshold(tmp_path):
                             initial_value_threshold=0.0)          # no loss is below 0
     model.fit(x, y, epochs=2, verbose=0, callbacks=[never])
     assert not (tmp_path / "best.keras").exists()
+
+
+def test_reduce_lr_on_plateau_by_hand():
+    from nnlab.callbacks import ReduceLROnPlateau
+    model, _, _ = _tiny_model()
+    model.optimizer.learning_rate = 1.0
+    cb = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2, cooldown=1, min_lr=0.2)
+    cb.set_model(model)
+    cb.on_train_begin()
+    rates = []
+    for epoch, loss in enumerate([5, 4, 4, 4, 4, 4, 4, 4, 4]):
+        cb.on_epoch_end(epoch, {"loss": loss})
+        rates.append(model.optimizer.learning_rate)
+    # improvements at epochs 0-1; epochs 2, 3 without -> halve at epoch 3. Epoch 4 ends the
+    # cooldown and (as in Keras) already counts as a wait, so epoch 5 halves again; the same
+    # at 6-7, where 0.25 * 0.5 = 0.125 is held at min_lr = 0.2.
+    assert rates == [1.0, 1.0, 1.0, 0.5, 0.5, 0.25, 0.25, 0.2, 0.2]
+    with pytest.raises(ValueError, match="factor >= 1.0"):
+        ReduceLROnPlateau(factor=2.0)
+
+
+def test_learning_rate_scheduler_and_csv_logger(tmp_path):
+    from nnlab.callbacks import CSVLogger, LearningRateScheduler
+    model, x, y = _tiny_model()
+    path = tmp_path / "log.csv"
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[
+        LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1)), CSVLogger(path)])
+    assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
+    rows = path.read_text().splitlines()
+    assert rows[0] == "epoch,accuracy,learning_rate,loss" and len(rows) == 4
+    assert rows[2].split(",")[0] == "1"
+    assert float(rows[3].split(",")[2]) == pytest.approx(0.1 / 3)
+
+
+def test_terminate_on_nan_stops_instead_of_raising():
+    from nnlab.callbacks import TerminateOnNaN
+    from nnlab.models import NonFiniteLossError
+    model, x, y = _tiny_model()
+    x = x.copy()
+    x[5] = np.nan
+    with pytest.raises(NonFiniteLossError):
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[TerminateOnNaN()])
+    assert history.epoch == [0] and np.isnan(history.history["loss"][0])

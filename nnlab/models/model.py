@@ -19,7 +19,7 @@ import numpy as np
 
 from nnlab import config
 from nnlab import random as nnlab_random
-from nnlab.callbacks import Callback, CallbackList, History
+from nnlab.callbacks import Callback, CallbackList, History, TerminateOnNaN
 from nnlab.models.progbar import Progbar
 
 
@@ -499,6 +499,10 @@ class Model:
                 cbs.on_train_batch_begin(step)
                 loss = self._train_step(x[idx], y[idx])
                 if not math.isfinite(loss):
+                    if any(isinstance(cb, TerminateOnNaN) for cb in callbacks):
+                        logs = {"loss": loss}       # Keras' TerminateOnNaN stops, quietly
+                        cbs.on_train_batch_end(step, logs)
+                        break
                     raise NonFiniteLossError(
                         f"The loss became {loss} at epoch {epoch + 1}, batch {step + 1} of {steps}: "
                         "training diverged and was stopped before this update. Try a lower "
