@@ -45,7 +45,12 @@ def check_confusion_matrix_labels(confusion_matrix):
     _int_matrix("confusion_matrix(y_true=[0, 1, 2], y_pred=[0, 1, 1]) (class 2 is never predicted "
                 "but is a class: 3 x 3)", got, [[1, 0, 0], [0, 1, 0], [0, 1, 0]])
     # class 1 is only predicted, never true
-    got = _call(confusion_matrix, np.array([0, 0]), np.array([0, 1]))
+    try:
+        got = _call(confusion_matrix, np.array([0, 0]), np.array([0, 1]))
+    except (KeyError, IndexError) as error:
+        raise CheckFailed("confusion_matrix(y_true=[0, 0], y_pred=[0, 1]) failed with "
+                          f"{type(error).__name__}: {error}: class 1 occurs only in y_pred. Take the classes "
+                          "from y_true and y_pred together.") from None
     _int_matrix("confusion_matrix(y_true=[0, 0], y_pred=[0, 1]) (class 1 appears only in the "
                 "predictions: 2 x 2)", got, [[1, 1], [0, 0]])
     # labels 3, 7, 9 -> rows/columns 0, 1, 2
@@ -130,6 +135,9 @@ def check_class_scores(class_scores):
     expect_close(f"precision for cm={cm}", got["precision"], [1.0, 0.0])
     expect_close(f"recall for cm={cm} (class 1 has no true samples: 0/0 -> 0)", got["recall"], [0.5, 0.0])
     expect_close(f"f1 for cm={cm} (2/(2 + 1) and 0)", got["f1"], [2 / 3, 0.0])
+    if np.isclose(float(got["macro_f1"]), 2 / 3):
+        raise CheckFailed(f"macro_f1 for cm={cm} should be (2/3 + 0) / 2 = 0.333333, got 0.666667: class 1 has no "
+                          "true samples but is still one of the K classes; average over all of them.")
     expect_close(f"macro_f1 for cm={cm}", got["macro_f1"], 1 / 3)
     passed("class_scores: per-class precision/recall/F1 (0 for 0/0) and their macro averages")
 
