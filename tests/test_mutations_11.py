@@ -30,6 +30,66 @@ GC_STEP = """            a[idx] = old - eps
 DX_LINE = "dx[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :] += "
 DX_TERM = 'np.einsum("mlcf,nf->nmlc", kernel, d)'
 
+# Whole-cell mutants: the answer delegates to nnlab's own Conv2D (the hidden tests refuse it).
+NNLAB_LOOPS = """def conv2d_forward_loops(x, kernel, bias, strides=(1, 1)):
+    x = np.asarray(x, dtype=float)
+    with nnlab.config.floatx_scope("float64"):
+        layer = nnlab.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], strides=strides)
+        layer.build(x.shape[1:])
+    layer.set_weights([kernel, bias])
+    return layer(x)
+"""
+NNLAB_IM2COL = """def conv2d_im2col(x, kernel, bias, strides=(1, 1), padding="valid"):
+    x = np.asarray(x, dtype=float)
+    N, H, W, C_in = x.shape
+    kh, kw, _, C_out = kernel.shape
+    sh, sw = strides
+    with nnlab.config.floatx_scope("float64"):
+        layer = nnlab.layers.Conv2D(C_out, (kh, kw), strides=strides, padding=padding)
+        layer.build(x.shape[1:])
+    layer.set_weights([kernel, bias])
+    z = layer(x)
+    if padding == "same":
+        oh, ow = -(-H // sh), -(-W // sw)
+        ph = max((oh - 1) * sh + kh - H, 0)
+        pw = max((ow - 1) * sw + kw - W, 0)
+        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))
+    else:
+        oh, ow = (H - kh) // sh + 1, (W - kw) // sw + 1
+    cols = np.stack([x[n, i * sh:i * sh + kh, j * sw:j * sw + kw, :].ravel()
+                     for n in range(N) for i in range(oh) for j in range(ow)])
+    return z, cols
+"""
+NNLAB_BACKWARD = """def conv2d_backward(x, kernel, dz, strides=(1, 1)):
+    x = np.asarray(x, dtype=float)
+    with nnlab.config.floatx_scope("float64"):
+        layer = nnlab.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], strides=strides)
+        layer.build(x.shape[1:])
+    layer.set_weights([kernel, np.zeros(kernel.shape[-1])])
+    layer.forward(x)
+    dx = layer.backward(dz)
+    return layer.grads["kernel"], layer.grads["bias"], dx
+"""
+# Perturbs a.ravel(): a view for C-contiguous arrays, a copy (that forward never sees) otherwise.
+RAVEL_GRADIENT_CHECK = """def gradient_check(forward, x, kernel, bias, dz, eps=1e-6):
+    def L():
+        return np.sum(dz * forward(x, kernel, bias))
+    grads = []
+    for a in (kernel, bias, x):
+        flat = a.ravel()
+        g = np.zeros(a.size)
+        for k in range(a.size):
+            old = flat[k]
+            flat[k] = old + eps
+            L_plus = L()
+            flat[k] = old - eps
+            L_minus = L()
+            flat[k] = old
+            g[k] = (L_plus - L_minus) / (2 * eps)
+        grads.append(g.reshape(a.shape))
+    return tuple(grads)
+"""
+
 MUTANTS = {
     "conv2d_forward_loops": {
         "kernel flipped (true convolution)": (LOOPS_SUM, "np.sum(window * kernel[::-1, ::-1, :, f])"),
@@ -49,6 +109,9 @@ MUTANTS = {
         "bias missing": (" + bias[f]", ""),
         "bias added at every kernel pixel": (LOOPS_SUM + " + bias[f]",
                                              "np.sum(window * kernel[:, :, :, f] + bias[f])"),
+        "nnlab's Conv2D instead of loops": NNLAB_LOOPS,
+        "float32 output": ("z = np.zeros((N, oh, ow, C_out))", "z = np.zeros((N, oh, ow, C_out), dtype=np.float32)"),
+        "changes x in place (scales it)": ("    return z\n", "    x /= np.abs(x).max()\n    return z\n"),
     },
     "conv2d_im2col": {
         "'same': extra padding at the top/left": ("(ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)",
@@ -74,6 +137,9 @@ MUTANTS = {
             "conv2d_im2col", ("np.arange(oh)[:, None, None, None] * sh", "np.arange(oh)[:, None, None, None]"),
             ("np.arange(ow)[None, :, None, None] * sw", "np.arange(ow)[None, :, None, None]")),
         "bias missing": (" + bias\n", "\n"),
+        "nnlab's Conv2D for z": NNLAB_IM2COL,
+        "'same': column count from sh": ("oh, ow = -(-H // sh), -(-W // sw)", "oh, ow = -(-H // sh), -(-W // sh)"),
+        "'same': column padding from H": ("pw = max((ow - 1) * sw + kw - W, 0)", "pw = max((ow - 1) * sw + kw - H, 0)"),
     },
     "gradient_check": {
         "one-sided difference": _edit("gradient_check", (GC_STEP, "            L_minus = L_plus_0"),
@@ -87,6 +153,7 @@ MUTANTS = {
         "returned in the order (dx, dkernel, dbias)": ("for a in (kernel, bias, x):", "for a in (x, kernel, bias):"),
         "perturbs copies the forward never sees": ("for a in (kernel, bias, x):",
                                                    "for a in (kernel.copy(), bias.copy(), x.copy()):"),
+        "perturbs a.ravel() (a copy for non-contiguous arrays)": RAVEL_GRADIENT_CHECK,
     },
     "conv2d_backward": {
         "dx: overlapping windows overwrite instead of adding": (DX_LINE, DX_LINE.replace("+= ", "= ")),
@@ -99,6 +166,10 @@ MUTANTS = {
                                               'np.einsum("mlc,f->mlcf", window[0], d[0])'),
         "gradients averaged over the batch": ("return dkernel, dbias, dx", "return dkernel / N, dbias / N, dx"),
         "stride ignored": _edit("conv2d_backward", ("i * sh", "i"), ("j * sw", "j")),
+        "nnlab's Conv2D backward": NNLAB_BACKWARD,
+        "dx sized from the output ((oh - 1) * sh + kh rows)": (
+            "dx = np.zeros(x.shape)", "dx = np.zeros((N, (oh - 1) * sh + kh, (ow - 1) * sw + kw, C_in))"),
+        "changes x in place": ("    return dkernel, dbias, dx", "    x *= 1.0001\n    return dkernel, dbias, dx"),
     },
 }
 

@@ -37,6 +37,18 @@ def _reference(x, kernel, bias, strides, pads=((0, 0), (0, 0))):
     return z
 
 
+def _call_on_copies(name, fn, *args):
+    """Call fn on copies of the array arguments (so the checks' own arrays stay intact) and fail
+    with a clear sentence when fn changed one of them."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    out = _call(fn, *copies)
+    for a, c in zip(args, copies):
+        if isinstance(a, np.ndarray) and not (c.shape == a.shape and np.array_equal(c, a)):
+            raise CheckFailed(f"{name} changed one of its input arrays (shape {a.shape}); compute the "
+                              "result in a new array and leave x, kernel, bias and dz as they were.")
+    return out
+
+
 def _same(n, k, s):
     total = max((-(-n // s) - 1) * s + k - n, 0)
     return total // 2, total - total // 2
@@ -66,7 +78,7 @@ def _diagnose_forward(name, got, x, kernel, bias, strides, pads=((0, 0), (0, 0))
 
 def _check_forward_cases(name, fn, with_padding):
     def call(*args):
-        out = _call(fn, *args)
+        out = _call_on_copies(name, fn, *args)
         return out[0] if with_padding and isinstance(out, (tuple, list)) else out
 
     extra = ("valid",) if with_padding else ()
@@ -113,13 +125,13 @@ def check_conv2d_forward_loops(conv2d_forward_loops):
 
 def check_conv2d_im2col(conv2d_im2col):
     """`conv2d_im2col(x, kernel, bias, strides, padding)` -> (z, cols)."""
-    out = _call(conv2d_im2col, _X, _K, np.zeros(1), (1, 1), "valid")
+    out = _call_on_copies("conv2d_im2col", conv2d_im2col, _X, _K, np.zeros(1), (1, 1), "valid")
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise CheckFailed("conv2d_im2col should return two arrays (z, cols), "
                           f"got {type(out).__name__}.")
     _check_forward_cases("conv2d_im2col", conv2d_im2col, with_padding=True)
     # cols: one row per (n, i, j), one column per (m, l, c)
-    z, cols = _call(conv2d_im2col, _X, _K, np.zeros(1), (1, 1), "valid")
+    z, cols = _call_on_copies("conv2d_im2col", conv2d_im2col, _X, _K, np.zeros(1), (1, 1), "valid")
     expect_shape("cols for a 3x4 image and a 2x2 kernel (one row per output position, "
                  "one column per kernel weight)", cols, (6, 4))
     expect_close("cols row 0 (the top-left window read row by row)", np.asarray(cols)[0],
@@ -129,7 +141,7 @@ def check_conv2d_im2col(conv2d_im2col):
     rng = np.random.default_rng(12)
     x = rng.normal(size=(2, 4, 5, 3))
     kernel = rng.normal(size=(2, 3, 3, 2))
-    z, cols = _call(conv2d_im2col, x, kernel, np.zeros(2), (2, 1), "valid")
+    z, cols = _call_on_copies("conv2d_im2col", conv2d_im2col, x, kernel, np.zeros(2), (2, 1), "valid")
     expect_shape("cols for x (2, 4, 5, 3), kernel (2, 3, 3, 2), strides (2, 1)", cols, (2 * 2 * 3, 18))
     expect_close("cols row 4 (rows ordered (n, i, j), so image 0, output (1, 1): "
                  "x[0, 2:4, 1:4, :].ravel(), columns ordered (m, l, c) like kernel.reshape(-1, C_out))",
@@ -140,7 +152,7 @@ def check_conv2d_im2col(conv2d_im2col):
         kernel = rng.normal(size=(k, k, 1, 1))
         pads = (_same(n, k, s), _same(n, k, s))
         expected = _reference(x, kernel, np.zeros(1), (s, s), pads)
-        z, _ = _call(conv2d_im2col, x, kernel, np.zeros(1), (s, s), "same")
+        z, _ = _call_on_copies("conv2d_im2col", conv2d_im2col, x, kernel, np.zeros(1), (s, s), "same")
         expect_shape(f"conv2d_im2col with padding='same', a {n}x{n} image, a {k}x{k} kernel, "
                      f"stride {s} (output ceil({n}/{s}))", z, expected.shape)
         if pads[0][0] != pads[0][1]:
@@ -152,6 +164,15 @@ def check_conv2d_im2col(conv2d_im2col):
                     "bottom and the extra column at the right, not at the top/left.")
         expect_close(f"conv2d_im2col with padding='same', {n}x{n} image, {k}x{k} kernel, "
                      f"stride {s} (padding {pads[0]} rows, {pads[1]} columns)", z, expected)
+    x = rng.normal(size=(1, 5, 7, 1))
+    kernel = rng.normal(size=(3, 2, 1, 1))
+    pads = (_same(5, 3, 1), _same(7, 2, 3))
+    expected = _reference(x, kernel, np.zeros(1), (1, 3), pads)
+    z, _ = _call_on_copies("conv2d_im2col", conv2d_im2col, x, kernel, np.zeros(1), (1, 3), "same")
+    expect_shape("conv2d_im2col with padding='same', a 5x7 image, a 3x2 kernel, strides (1, 3) "
+                 "(output ceil(5/1) x ceil(7/3): rows use sh and H, columns sw and W)", z, expected.shape)
+    expect_close(f"conv2d_im2col with padding='same', a 5x7 image, a 3x2 kernel, strides (1, 3) "
+                 f"(padding {pads[0]} rows, {pads[1]} columns)", z, expected)
     passed("conv2d_im2col: im2col matrix, matrix product, strides and 'same' padding all right")
 
 
@@ -228,7 +249,7 @@ def check_conv2d_backward(conv2d_backward, gradient_check=None, forward=None):
             dz = rng.normal(size=(2, 2, 3, 3))
             fwd = lambda x, kernel, bias: forward(x, kernel, bias, (2, 1))
             numeric = _call(gradient_check, fwd, x, kernel, bias, dz, 1e-6)
-            got = _call(conv2d_backward, x, kernel, dz, (2, 1))
+            got = _call_on_copies("conv2d_backward", conv2d_backward, x, kernel, dz, (2, 1))
             if not isinstance(got, (tuple, list)) or len(got) != 3:
                 raise CheckFailed("conv2d_backward should return three arrays (dkernel, dbias, dx), "
                                   f"got {type(got).__name__}.")
@@ -242,7 +263,7 @@ def check_conv2d_backward(conv2d_backward, gradient_check=None, forward=None):
                   "checking with the checks' own values instead)")
     # by hand: the 3x4 image, kernel [[1,2],[3,4]], dz = 1 at every one of the 2x3 outputs
     dz = np.ones((1, 2, 3, 1))
-    got = _call(conv2d_backward, _X, _K, dz, (1, 1))
+    got = _call_on_copies("conv2d_backward", conv2d_backward, _X, _K, dz, (1, 1))
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         raise CheckFailed("conv2d_backward should return three arrays (dkernel, dbias, dx), "
                           f"got {type(got).__name__}.")
@@ -262,13 +283,15 @@ def check_conv2d_backward(conv2d_backward, gradient_check=None, forward=None):
                           "contribution. Windows overlap: add (+=) delta * kernel onto each window.")
     expect_close("dx with dz = 1 everywhere (overlapping windows add up)", np.asarray(dx)[0, :, :, 0], by_hand)
     for shape, kshape, strides in [((2, 5, 6, 2), (3, 2, 2, 3), (1, 1)),
-                                   ((3, 7, 6, 3), (3, 3, 3, 2), (2, 3))]:
+                                   ((3, 7, 6, 3), (3, 3, 3, 2), (2, 3)),
+                                   ((1, 6, 5, 2), (3, 2, 2, 2), (2, 2))]:   # last row/column: no window
         x = rng.normal(size=shape)
         kernel = rng.normal(size=kshape)
         oh, ow = (shape[1] - kshape[0]) // strides[0] + 1, (shape[2] - kshape[1]) // strides[1] + 1
         dz = rng.normal(size=(shape[0], oh, ow, kshape[-1]))
         expected = _reference_backward(x, kernel, dz, strides)
-        got = _call(conv2d_backward, x, kernel, dz, strides)
+        got = _call_on_copies("conv2d_backward", conv2d_backward, x, kernel, dz, strides)
         for what, g, e in zip(("dkernel", "dbias", "dx"), got, expected):
-            expect_close(f"{what} for x {shape}, kernel {kshape}, strides {strides}", g, e)
+            expect_close(f"{what} for x {shape}, kernel {kshape}, strides {strides}"
+                         + (" (dx has x's shape; pixels no window reads get 0)" if what == "dx" else ""), g, e)
     passed("conv2d_backward: dkernel, dbias and dx right, with channels, batches and strides")
