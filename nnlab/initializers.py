@@ -264,16 +264,50 @@ class LecunNormal(_Preset):
     _preset = {"scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal"}
 
 
+class Orthogonal(Initializer):
+    """A random orthogonal matrix (times `gain`): the rows (or columns) are orthonormal.
+
+    Keras' default for recurrent kernels: multiplying a state by an orthogonal matrix
+    keeps its length, so repeated steps neither shrink nor blow it up (lesson 16).
+    Drawn as the Q of the QR decomposition of a normal matrix, signs fixed by diag(R).
+
+    Args:
+        gain: factor applied to the matrix. Defaults to 1.0.
+        seed: None or an int. Defaults to None.
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = float(gain), _check_seed(seed)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError("The Orthogonal initializer needs a shape of at least 2 dimensions. "
+                             f"Received: shape={shape}")
+        rows = int(np.prod(shape[:-1]))
+        cols = shape[-1]
+        a = self._rng().normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 INITIALIZERS = {snake_case(cls.__name__): cls for cls in (
     Zeros, Ones, Constant, RandomNormal, RandomUniform, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal)}
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal)}
+INITIALIZERS.update(uniform=RandomUniform, normal=RandomNormal)     # Keras' short aliases
 
 # Functional aliases, as `keras.initializers.glorot_uniform`.
 zeros, ones, constant = Zeros, Ones, Constant
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 variance_scaling = VarianceScaling
 glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
-lecun_uniform, lecun_normal = LecunUniform, LecunNormal
+lecun_uniform, lecun_normal, orthogonal = LecunUniform, LecunNormal, Orthogonal
 
 
 def get(identifier):

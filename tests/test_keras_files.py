@@ -113,7 +113,22 @@ def test_keras_model_opens_in_nnlab_and_trains_on_alike(tmp_path):
 
 
 def test_keras_layer_nnlab_lacks_gets_a_clear_error(tmp_path):
-    model = keras.Sequential([keras.Input(shape=(5, 3)), keras.layers.LSTM(4), keras.layers.Dense(1)])
-    model.save(tmp_path / "lstm.keras")
-    with pytest.raises(ModelFileError, match="Unknown layer: 'LSTM'"):
-        load_model(tmp_path / "lstm.keras")
+    model = keras.Sequential([keras.Input(shape=(5, 3)), keras.layers.LayerNormalization(),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.save(tmp_path / "norm.keras")
+    with pytest.raises(ModelFileError, match="Unknown layer: 'LayerNormalization'"):
+        load_model(tmp_path / "norm.keras")
+
+
+def test_keras_text_model_opens_in_nnlab(tmp_path):
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Embedding(50, 8),
+                              keras.layers.LSTM(6, return_sequences=True), keras.layers.GRU(4),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    x = RNG.integers(0, 50, size=(16, 10))
+    model.fit(x, RNG.integers(0, 2, 16), epochs=1, verbose=0)
+    model.save(tmp_path / "text.keras")
+    ours = load_model(tmp_path / "text.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(model.predict(x, verbose=0)),
+                               rtol=1e-5, atol=1e-6)

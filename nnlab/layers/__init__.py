@@ -6,12 +6,13 @@ did-you-mean), which is how saved models rebuild their layers from `get_config()
 from nnlab._naming import lookup
 from nnlab.layers.activation_layers import LeakyReLU, ReLU, Softmax
 from nnlab.layers.base import Input, InputLayer, KerasTensor, Layer
-from nnlab.layers.conv import Conv2D
+from nnlab.layers.conv import Conv1D, Conv2D
 from nnlab.layers.core import Activation, Dense, Dropout, Flatten, Reshape
 from nnlab.layers.merging import Add, Concatenate
 from nnlab.layers.normalization import BatchNormalization
-from nnlab.layers.pooling import (AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
-                                 MaxPooling2D)
+from nnlab.layers.pooling import (AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                 GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling2D)
+from nnlab.layers.recurrent import GRU, LSTM, Embedding, SimpleRNN
 from nnlab.layers.preprocessing import RandomFlip, RandomRotation, RandomTranslation, RandomZoom
 
 __all__ = [
@@ -20,7 +21,8 @@ __all__ = [
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
     "Add", "Concatenate", "BatchNormalization",
     "RandomFlip", "RandomTranslation", "RandomRotation", "RandomZoom",
-    "ReLU", "LeakyReLU", "Softmax",
+    "ReLU", "LeakyReLU", "Softmax", "Embedding", "SimpleRNN", "LSTM", "GRU",
+    "Conv1D", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
     "LAYERS", "get",
 ]
 
@@ -28,7 +30,8 @@ LAYERS = {cls.__name__: cls for cls in (
     InputLayer, Dense, Activation, Dropout, Flatten, Reshape,
     Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
     Add, Concatenate, BatchNormalization,
-    RandomFlip, RandomTranslation, RandomRotation, RandomZoom, ReLU, LeakyReLU, Softmax)}
+    RandomFlip, RandomTranslation, RandomRotation, RandomZoom, ReLU, LeakyReLU, Softmax,
+    Embedding, SimpleRNN, LSTM, GRU, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D)}
 
 
 def get(class_name):

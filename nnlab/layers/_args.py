@@ -78,9 +78,9 @@ def output_length(n, k, s, pad):
     return (n - k) // s + 1
 
 
-def require_weights(layer):
+def require_weights(layer, name="kernel"):
     """A clear error when `forward` comes before the layer has its weights."""
-    if "kernel" not in layer.params:
+    if name not in layer.params:
         raise RuntimeError(
             f"Layer '{layer.name}' ({type(layer).__name__}) has no weights yet: call it on "
             "a batch, layer(x), or build it with layer.build(input_shape) before forward().")

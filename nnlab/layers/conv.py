@@ -125,9 +125,13 @@ class Conv2D(Layer):
             "Use a smaller kernel, a larger input or padding='same'.")
         return (oh, ow, self.filters)
 
+    def _kernel4(self):
+        """The kernel as (kh, kw, C, filters) (Conv1D keeps (k, C, filters) and views it)."""
+        return self.params["kernel"]
+
     def forward(self, x, training=False):
         _args.require_weights(self)
-        W = self.params["kernel"]
+        W = self._kernel4()
         x = np.asarray(x, dtype=W.dtype)
         _args.check_forward_input(self, x, channels=W.shape[2], image=True)
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
@@ -145,11 +149,11 @@ class Conv2D(Layer):
 
     def backward(self, grad):
         cols, padded_shape, input_shape, pads, z, a = self._cached()
-        W = self.params["kernel"]
+        W = self._kernel4()
         delta = activations.backward(self.activation, z, a, np.asarray(grad, dtype=W.dtype))
         delta2 = delta.reshape(-1, self.filters)                 # (N·oh·ow, F)
         cols2 = cols.reshape(delta2.shape[0], -1)                # (N·oh·ow, kh·kw·C)
-        self.grads["kernel"] = (cols2.T @ delta2).reshape(W.shape)   # dW = colsᵀ δ
+        self.grads["kernel"] = (cols2.T @ delta2).reshape(self.params["kernel"].shape)  # dW = colsᵀ δ
         if self.use_bias:
             self.grads["bias"] = delta2.sum(axis=0)                  # db = Σ δ
         # dx: kernel offset (m, l) read x[:, i·sh + m, j·sw + l, :] for every output (i, j);
@@ -176,4 +180,81 @@ class Conv2D(Layer):
             kernel_regularizer=regularizers.serialize(self.kernel_regularizer),
             bias_regularizer=regularizers.serialize(self.bias_regularizer),
         )
+        return config
+
+
+class Conv1D(Conv2D):
+    """1-D convolution over sequences: Conv2D on an image one row high.
+
+        z[n, t, f] = Σ_m Σ_c x[n, t·s + m, c] · W[m, c, f] + b[f]
+
+    The same formula, gradients and im2col as Conv2D, with the kernel (k, C, filters)
+    seen as (1, k, C, filters) and the input (batch, T, C) as (batch, 1, T, C).
+
+    Args:
+        filters, kernel_size (an int), strides (an int, default 1), activation, use_bias,
+        initializers, regularizers: as Conv2D.
+        padding: 'valid', 'same', or 'causal' (k − 1 zeros on the left only, so that
+            output t sees inputs up to t and none after). Defaults to 'valid'.
+
+    Input shape: (batch, T, C). Output shape: (batch, T', filters).
+
+    Example:
+        >>> Conv1D(8, 3)(np.zeros((2, 10, 4))).shape
+        (2, 8, 8)
+
+    Derived in lessons/16 (recurrent networks: a 1-D convolution on the same data).
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, activation=None, use_bias=True, **kwargs):
+        def one(value, argname):                  # 3 or (3,), as Keras accepts
+            if isinstance(value, (tuple, list)) and len(value) == 1:
+                value = value[0]
+            return _args.positive_int(value, argname)
+        k, s, d = one(kernel_size, "kernel_size"), one(strides, "strides"), one(dilation_rate, "dilation_rate")
+        self.causal = padding == "causal"
+        super().__init__(filters, (1, k), (1, s), "valid" if self.causal else padding,
+                         data_format, (1, d), activation, use_bias, **kwargs)
+
+    def build(self, input_shape):
+        if len(input_shape) != 2 or input_shape[-1] is None:
+            raise ValueError(
+                f"Layer '{self.name}' (Conv1D) expects sequences of shape (batch, steps, channels). "
+                f"Received input of shape {(None,) + tuple(input_shape)}.")
+        k = self.kernel_size[1]
+        self.add_weight("kernel", (k, input_shape[-1], self.filters), self.kernel_initializer,
+                        regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer,
+                            regularizer=self.bias_regularizer)
+        Layer.build(self, input_shape)
+
+    def compute_output_shape(self, input_shape):
+        t = input_shape[0] if input_shape[0] is None or not self.causal \
+            else input_shape[0] + self.kernel_size[1] - 1
+        oh, ow, f = super().compute_output_shape((1, t, input_shape[-1]))
+        return (ow, f)
+
+    def _kernel4(self):
+        return self.params["kernel"][None]
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        if x.ndim != 3:
+            raise ValueError(f"Layer '{self.name}' (Conv1D) expects a batch of sequences "
+                             f"(batch, steps, channels); received shape {x.shape}.")
+        if self.causal:
+            x = np.pad(x, ((0, 0), (self.kernel_size[1] - 1, 0), (0, 0)))
+        return super().forward(x[:, None], training=training)[:, 0]
+
+    def backward(self, grad):
+        dx = super().backward(np.asarray(grad)[:, None])[:, 0]
+        return dx[:, self.kernel_size[1] - 1:] if self.causal else dx
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(kernel_size=self.kernel_size[1], strides=self.strides[1],
+                      dilation_rate=self.dilation_rate[1],
+                      padding="causal" if self.causal else self.padding)
         return config

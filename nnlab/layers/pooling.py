@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D.
+"""Pooling layers: MaxPooling2D, AveragePooling2D, the global 2-D poolings, and the global
+1-D poolings over sequences (GlobalAveragePooling1D, GlobalMaxPooling1D).
 
 A pooling window slides over each channel separately and summarizes it by its maximum
 or its mean. There are no parameters; the backward pass only routes gradients:
@@ -307,3 +308,69 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
         dx = np.zeros((n, h * w, c), dtype=grad.dtype)
         np.put_along_axis(dx, winner[:, None, :], grad[:, None, :], axis=1)
         return dx.reshape(n, h, w, c)
+
+
+class GlobalAveragePooling1D(Layer):
+    """Mean over the steps of a sequence: y[n, c] = (1/T) Σ_t x[n, t, c].
+
+    Backward: every step receives dL/dy[n, c] / T.
+
+    Args:
+        data_format: only 'channels_last'. keepdims: output (batch, 1, C). Default False.
+
+    Input shape: (batch, T, C). Output shape: (batch, C).
+
+    Derived in lessons/16 (recurrent networks).
+    """
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _args.data_format(data_format)
+        self.keepdims = bool(keepdims)
+
+    def build(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) expects sequences "
+                             f"(batch, steps, channels); received input of shape "
+                             f"{(None,) + tuple(input_shape)}.")
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return (1, input_shape[-1]) if self.keepdims else (input_shape[-1],)
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        self._cache = (x.shape,)
+        return x.mean(axis=1, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        (shape,) = self._cached()
+        n, t, c = shape
+        return np.broadcast_to(np.asarray(grad).reshape(n, 1, c) / t, shape).copy()
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(data_format=self.data_format, keepdims=self.keepdims)
+        return config
+
+
+class GlobalMaxPooling1D(GlobalAveragePooling1D):
+    """Maximum over the steps of a sequence: y[n, c] = max_t x[n, t, c].
+
+    Backward: dL/dy[n, c] goes to the step that held the maximum (the first one on ties).
+
+    Input shape: (batch, T, C). Output shape: (batch, C).
+
+    Derived in lessons/16 (recurrent networks).
+    """
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        self._cache = (x.shape, x.argmax(axis=1))
+        return x.max(axis=1, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        (n, t, c), winner = self._cached()
+        dx = np.zeros((n, t, c), dtype=np.asarray(grad).dtype)
+        np.put_along_axis(dx, winner[:, None, :], np.asarray(grad).reshape(n, 1, c), axis=1)
+        return dx

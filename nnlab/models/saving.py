@@ -10,7 +10,8 @@ when they use only layers and options nnlab has:
 
     metadata.json        {"keras_version": ..., "date_saved": ...}
     config.json          the architecture and compile settings (see keras_format.py)
-    model.weights.h5     "layers/<dense|dense_1|...>/vars/<i>": each layer's weights;
+    model.weights.h5     "layers/<dense|dense_1|...>/vars/<i>": each layer's weights
+                         (a recurrent layer's under "layers/<lstm>/cell/vars/<i>");
                          "optimizer/vars/<i>": iterations, learning rate, the slots
 
 `.weights.h5` files hold the same HDF5 tree on their own. Loading reads JSON and
@@ -65,6 +66,10 @@ def _write_h5(model, target):
         for path, layer in zip(keras_format.weight_paths(model), model.layers):
             group = f.create_group(f"{path}/vars")
             group.attrs["name"] = layer.name
+            cell = getattr(layer, "keras_cell", None)     # Keras keeps an RNN's weights in its cell
+            if cell:
+                group = f.create_group(f"{path}/cell/vars")
+                group.attrs["name"] = cell
             for i, value in enumerate(layer.params.values()):
                 group.create_dataset(str(i), data=value)
         opt = model.optimizer if model.compiled else None
@@ -94,11 +99,12 @@ def _read_h5(source, where):
             layers = {}
             if "layers" in f:
                 for name, group in f["layers"].items():
-                    vars_ = group.get("vars")
+                    sub = "cell/vars" if "cell/vars" in group and len(group["cell/vars"]) else "vars"
+                    vars_ = group.get(sub)
                     if vars_ is None:
                         continue
                     keys = sorted(vars_.keys(), key=lambda k: int(k) if k.isdigit() else -1)
-                    layers[f"layers/{name}"] = [_numeric(vars_[k], f"{where}: layers/{name}/vars/{k}")
+                    layers[f"layers/{name}"] = [_numeric(vars_[k], f"{where}: layers/{name}/{sub}/{k}")
                                                 for k in keys]
             optimizer = []
             if "optimizer/vars" in f:
