@@ -230,3 +230,45 @@ def test_whole_notebook_time_limit_stops_grading_with_a_reason():
     assert results["test_neuron_forward"]["status"] == "not run"
     assert "time limit for the whole notebook" in results["test_neuron_forward"]["reason"]
     assert results["test_neuron_forward"]["points"] == 0
+
+
+# --- the answer key: wrong key, folder of keys, untrusted metadata ----------------------
+
+def test_wrong_answer_key_stops_with_exit_2(tmp_path, capsys):
+    code = grade.main([str(ROOT / "exercises" / "02_activations.ipynb"), "--solution",
+                       str(ROOT / "solutions" / "01_neuron.ipynb"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "do not match the solution" in err and "01_neuron.ipynb" in err and "sigmoid" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_solutions_folder_picks_the_matching_notebook(tmp_path):
+    paths = [ROOT / "exercises" / "03_linear_regression.ipynb"]
+    chosen = grade._choose_solution(ROOT / "solutions", paths)
+    assert chosen.path.name == "03_linear_regression.ipynb"
+    other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "x = 1", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "no_such"}})])
+    nbformat.write(other, tmp_path / "other.ipynb")
+    with pytest.raises(grade.UsageError, match="no grade_id in common"):
+        grade._choose_solution(ROOT / "solutions", [tmp_path / "other.ipynb"])
+
+
+def test_malformed_grade_ids_and_lone_surrogates_do_not_crash(tmp_path):
+    solution = grade.Solution(SOLUTION)
+    cells = [{"cell_type": "code", "source": "x = '\ud800'", "metadata": {}, "outputs": [],
+              "execution_count": None}]
+    for bad in (["test_sigmoid"], {"id": 1}, 7, "test_not_in_the_solution"):
+        cells.append({"cell_type": "code", "source": "print('pretend test')", "outputs": [],
+                      "execution_count": None,
+                      "metadata": {"nbgrader": {"grade": True, "grade_id": bad, "points": 99}}})
+    path = tmp_path / "odd.ipynb"
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    nb, problem = grade.read_submission(path)
+    assert problem is None and "\ufffd" in nb.cells[0].source
+    assembled = solution.assemble(nb)
+    # the fake test cells are dropped; the solution's own three tests are put back
+    assert sum("pretend test" in c.source for c in assembled) == 0
+    assert [c.metadata[grade.GRADER_KEY]["grade_id"] for c in assembled
+            if grade.GRADER_KEY in c.metadata] == IDS
+    nbformat.writes(nbformat.v4.new_notebook(cells=assembled))          # writable as UTF-8

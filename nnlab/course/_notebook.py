@@ -44,8 +44,10 @@ def is_test_cell(cell):
 
 
 def grade_id(cell):
-    """The cell's nbgrader grade_id, or None."""
-    return nbgrader(cell).get("grade_id") or None
+    """The cell's nbgrader grade_id, or None (also when it is not a string: a submission's
+    metadata is untrusted, and a list or dict there must not crash the grader)."""
+    gid = nbgrader(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
 
 
 def _marker(line):

@@ -44,7 +44,9 @@ a column per exercise and the total) and `notebooks/<student>.ipynb`, the execut
 notebooks with outputs truncated (they contain the hidden tests: for teachers only; the
 reasons in grades.json may quote a hidden test's inputs, so do not hand them out as is).
 A summary is printed. Exit code 0 when grading finished (even with zero scores), 2 for
-usage errors (no solution notebook, no graded tests, no submissions).
+usage errors (no solution notebook, no graded tests, no submissions, or submissions that
+share no exercise with the solution: the wrong answer key). `--solution` may be a folder
+(`solutions/`): the notebook whose exercises (grade_ids) the submissions share is used.
 
 Security. The grader executes untrusted code. It never imports student code into its own
 process: student code only runs in the separate kernel process. But that kernel runs
@@ -118,12 +120,23 @@ def read_submission(path):
             source = "".join(s for s in source if isinstance(s, str))
         if not isinstance(source, str):
             continue
+        source = _no_surrogates(source)
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
         if cell.get("cell_type") == "code":
             nb.cells.append(new_code_cell(source, metadata=copy.deepcopy(metadata)))
         elif cell.get("cell_type") == "markdown":
             nb.cells.append(new_markdown_cell(source, metadata=copy.deepcopy(metadata)))
     return nb, None
+
+
+def _no_surrogates(text):
+    """`text` with lone surrogates (valid in JSON escapes, not in UTF-8) replaced by U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _ids(nb):
+    """The grade_ids a notebook's cells carry (strings only)."""
+    return {gid for gid in map(grade_id, nb.cells) if gid}
 
 
 class Solution:
@@ -152,6 +165,7 @@ class Solution:
         self.max_points = sum(self.points(gid) for gid in self.tests)
         self.imports = _imports(c.source for c in self.nb.cells if c.cell_type == "code"
                                 and not nbgrader(c).get("solution") and not is_test_cell(c))
+        self.ids = _ids(self.nb)
 
     def points(self, gid):
         return nbgrader(self.tests[gid])["points"]
@@ -315,11 +329,13 @@ def grade(submissions, solution, out="grading-output", cell_timeout=30, timeout=
           kernel_name="python3", stream=None):
     """Grade every submission; write grades.json, grades.csv, notebooks/; return the report."""
     stream = stream or sys.stdout
-    if not isinstance(solution, Solution):
-        solution = Solution(solution)
-    paths = _submission_paths(submissions, solution.path)
+    paths = _submission_paths(submissions, Path(solution.path if isinstance(solution, Solution)
+                                                 else solution))
     if not paths:
         raise UsageError("no submissions found (give notebooks or folders of notebooks)")
+    if not isinstance(solution, Solution):
+        solution = _choose_solution(solution, paths) if Path(solution).is_dir() else Solution(solution)
+    _check_key(solution, paths)
     names = _names(paths)
     out = Path(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
@@ -392,6 +408,49 @@ def _print_student(record, stream):
         print(f"    note: kernel restarted after {note}", file=stream)
 
 
+def _submission_ids(paths):
+    """The grade_ids of every readable submission (unreadable ones are graded 0 later)."""
+    found = []
+    for path in paths:
+        nb, problem = read_submission(path)
+        if not problem:
+            found.append(_ids(nb))
+    return found
+
+
+def _choose_solution(folder, paths):
+    """The solutions notebook in `folder` whose grade_ids the submissions share most."""
+    candidates = sorted(Path(folder).glob("*.ipynb"))
+    if not candidates:
+        raise UsageError(f"--solution {folder} is a folder without notebooks")
+    submitted = _submission_ids(paths)
+    best, best_score = None, 0
+    for candidate in candidates:
+        try:
+            solution = Solution(candidate)
+        except UsageError:
+            continue                               # not a solutions notebook
+        score = sum(len(ids & solution.ids) for ids in submitted)
+        if score > best_score:
+            best, best_score = solution, score
+    if best is None:
+        raise UsageError(f"none of the solutions notebooks in {folder} has the exercises of "
+                         "these submissions (no grade_id in common): are they the right files?")
+    return best
+
+
+def _check_key(solution, paths):
+    """Stop when no submission has any exercise of the solution: the wrong answer key."""
+    submitted = [ids for ids in _submission_ids(paths) if ids]
+    if submitted and not any(ids & solution.ids for ids in submitted):
+        theirs = sorted(set().union(*submitted))
+        raise UsageError(
+            f"the submissions do not match the solution {solution.path}: their exercises "
+            f"({', '.join(theirs[:6])}{', ...' if len(theirs) > 6 else ''}) are not among its "
+            f"({', '.join(sorted(solution.tests)[:6])}{', ...' if len(solution.tests) > 6 else ''}). "
+            "Give the matching solutions notebook, or the solutions/ folder to pick it.")
+
+
 def _submission_paths(submissions, solution_path):
     paths = []
     for item in map(Path, submissions):
@@ -419,7 +478,8 @@ def main(argv=None):
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                         help="student notebooks or folders of notebooks")
     parser.add_argument("--solution", required=True,
-                        help="the solutions notebook, e.g. solutions/01_neuron.ipynb")
+                        help="the solutions notebook, e.g. solutions/01_neuron.ipynb, or a folder "
+                             "of them (solutions/): the one matching the submissions is used")
     parser.add_argument("--out", default="grading-output",
                         help="folder for grades.json, grades.csv, notebooks/ (default: %(default)s)")
     parser.add_argument("--cell-timeout", type=float, default=30,
