@@ -49,6 +49,9 @@ MUTANTS = {
             MAX_FORWARD, MAX_FORWARD.replace("i * sh + ph, j * sw:j * sw + pw", "i * sh + pw, j * sw:j * sw + ph")),
         "mean instead of max": (".max(axis=(1, 2))", ".mean(axis=(1, 2))"),
         "calls nnlab.layers.MaxPooling2D instead of NumPy code": CALLS_NNLAB_MAX_FORWARD,
+        "float32 output": ("y = np.empty((n, oh, ow, c))", "y = np.empty((n, oh, ow, c), dtype=np.float32)"),
+        "windows start at i * ph (the stride used only for the output size)": (
+            MAX_FORWARD, MAX_FORWARD.replace("i * sh:i * sh + ph, j * sw:j * sw + pw", "i * ph:i * ph + ph, j * pw:j * pw + pw")),
     },
     "max_pool_backward": {
         "gradient to every tied maximum": (
@@ -70,6 +73,9 @@ MUTANTS = {
         "reuses x's memory for dx (changes the input)": (
             "    dx = np.zeros_like(x)\n    cells", "    dx = x\n    dx[...] = 0.0\n    cells"),
         "calls nnlab.layers.MaxPooling2D instead of NumPy code": CALLS_NNLAB_MAX_BACKWARD,
+        "float32 dx": ("dx = np.zeros_like(x)\n    cells", "dx = np.zeros_like(x, dtype=np.float32)\n    cells"),
+        "row and column of the maximum from divmod by ph (wrong for non-square windows)": (
+            "mask = cells == k[:, None, :]", "mask = cells == ((k // ph) * pw + k % ph)[:, None, :]"),
     },
     "gradient_check": {
         "one-sided difference": (
@@ -85,6 +91,11 @@ MUTANTS = {
         "relative error divided by the numeric norm only, squared norms": (
             "return float(np.linalg.norm(analytic - numeric) / denominator)",
             "return float(np.sum((analytic - numeric) ** 2) / np.sum(numeric ** 2))"),
+        "no 0.0 when both gradients are zero (0 / 0 = nan)": ("    if denominator == 0:\n        return 0.0\n", ""),
+        "second perturbation from x + eps (L(x) instead of L(x - eps))": ("x[idx] = old - eps", "x[idx] = x[idx] - eps"),
+        "maximum norms instead of Euclidean norms": (
+            "return float(np.linalg.norm(analytic - numeric) / denominator)",
+            "return float(np.max(np.abs(analytic - numeric)) / (np.max(np.abs(analytic)) + np.max(np.abs(numeric))))"),
     },
     "avg_pool": {
         "forward sums instead of averaging": (".mean(axis=(1, 2))", ".sum(axis=(1, 2))"),
@@ -100,6 +111,10 @@ MUTANTS = {
         "backward divides grad in place": (
             "share = grad / (ph * pw)", "grad /= ph * pw\n    share = grad"),
         "calls nnlab.layers.AveragePooling2D instead of NumPy code": CALLS_NNLAB_AVG,
+        "forward float32": ("y = np.empty((n, oh, ow, c))", "y = np.empty((n, oh, ow, c), dtype=np.float32)"),
+        "backward float32": ("dx = np.zeros(input_shape)\n    share", "dx = np.zeros(input_shape, dtype=np.float32)\n    share"),
+        "backward shape from the windows instead of input_shape": (
+            "dx = np.zeros(input_shape)\n    share", "dx = np.zeros((n, (oh - 1) * sh + ph, (ow - 1) * sw + pw, c))\n    share"),
     },
     "global_max_pool": {
         "maximum over the channels too (wrong axis)": (
@@ -124,6 +139,16 @@ MUTANTS = {
             "return (mask * grad[:, None, :]).reshape(n, h, w, c)",
             "x[...] = (mask * grad[:, None, :]).reshape(n, h, w, c)\n    return x"),
         "calls nnlab.layers.GlobalMaxPooling2D instead of NumPy code": CALLS_NNLAB_GLOBAL,
+        "forward float32": ("return x.max(axis=(1, 2))", "return x.max(axis=(1, 2)).astype(np.float32)"),
+        "backward float32": (
+            "return (mask * grad[:, None, :]).reshape(n, h, w, c)",
+            "return (mask * grad[:, None, :]).reshape(n, h, w, c).astype(np.float32)"),
+        "gradient to the first maximum in column-major order": (
+            "k = x.reshape(n, h * w, c).argmax(axis=1)\n    mask = np.arange(h * w)[None, :, None] == k[:, None, :]\n"
+            "    return (mask * grad[:, None, :]).reshape(n, h, w, c)",
+            "k = x.transpose(0, 2, 1, 3).reshape(n, h * w, c).argmax(axis=1)\n"
+            "    mask = np.arange(h * w)[None, :, None] == k[:, None, :]\n"
+            "    return (mask * grad[:, None, :]).reshape(n, w, h, c).transpose(0, 2, 1, 3)"),
     },
 }
 

@@ -41,12 +41,21 @@ def _unchanged(what, arr, original):
                           "slicing into a result), never assign into the arrays you were given.")
 
 
+def _float64(what, got):
+    """Fail when `got` is a floating array narrower than float64 (float32 rounds x and grad)."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.floating) and dtype != np.float64:
+        raise CheckFailed(f"{what} returned an array of {dtype}: keep NumPy's default float64 (the first lines "
+                          f"of the function convert the inputs to it). {dtype} rounds the values to fewer digits.")
+
+
 def check_max_pool_forward(max_pool_forward):
     """`max_pool_forward(x, pool_size, strides)` -> y, (N, oh, ow, C)."""
     x = _image(_DOC)
     x0 = x.copy()
     got = _call(max_pool_forward, x, (2, 2), (2, 2))
     _unchanged("max_pool_forward", x, x0)
+    _float64("max_pool_forward", got)
     expect_shape("max_pool_forward(document's 4x4 map, pool_size=(2, 2), strides=(2, 2))", got, (1, 2, 2, 1))
     expect_close("max_pool_forward(document's 4x4 map, (2, 2), (2, 2))[0, :, :, 0]",
                  np.asarray(got, dtype=float)[0, :, :, 0], [[6, 4], [3, 4]])
@@ -92,6 +101,7 @@ def check_max_pool_backward(max_pool_backward):
     got = _call(max_pool_backward, x, g, (2, 2), (2, 2))
     _unchanged("max_pool_backward", x, x0)
     _unchanged("max_pool_backward", g, g0)
+    _float64("max_pool_backward", got)
     expect_shape("max_pool_backward(x of shape (1, 4, 4, 1), grad of shape (1, 2, 2, 1), (2, 2), (2, 2))",
                  got, (1, 4, 4, 1))
     expect_close("max_pool_backward on the document's map, grad [[1, 2], [3, 4]], each window's gradient "
@@ -170,6 +180,14 @@ def check_gradient_check(gradient_check):
     got = _call(gradient_check, cube, right, np.array([2.0]), np.array([-3.0]), 1e-6)
     expect_close("gradient_check of x**3 with the right backward at x = [2], grad = [-3] (L = sum(grad * "
                  "forward(x)), so grad enters the numerical gradient too)", got, 0.0, rtol=0, atol=1e-8)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = _call(gradient_check, lambda t: 0.0 * t, lambda t, gr: 0.0 * t, np.ones(3), np.ones(3), 1e-6)
+    if not np.isfinite(float(np.asarray(got, dtype=float))):
+        raise CheckFailed("gradient_check of a function whose gradient is 0 everywhere returned "
+                          f"{float(np.asarray(got, dtype=float))}: ||a|| + ||n|| is 0 there, so 0 / 0; return 0.0 "
+                          "when both gradients are zero.")
+    expect_close("gradient_check when both gradients are zero (forward(x) = 0 * x, backward 0)", got, 0.0,
+                 rtol=0, atol=0)
     passed("gradient_check: central differences of L = sum(grad * forward(x)), x restored, relative error")
 
 
@@ -179,6 +197,7 @@ def check_avg_pool(avg_pool_forward, avg_pool_backward):
     x0 = x.copy()
     got = _call(avg_pool_forward, x, (2, 2), (2, 2))
     _unchanged("avg_pool_forward", x, x0)
+    _float64("avg_pool_forward", got)
     expect_shape("avg_pool_forward(document's 4x4 map, (2, 2), (2, 2))", got, (1, 2, 2, 1))
     got = np.asarray(got, dtype=float)[0, :, :, 0]
     if np.allclose(got, [[15, 11], [8, 11]]):
@@ -200,6 +219,7 @@ def check_avg_pool(avg_pool_forward, avg_pool_backward):
     g0 = g.copy()
     got = _call(avg_pool_backward, g, (1, 4, 4, 1), (2, 2), (2, 2))
     _unchanged("avg_pool_backward", g, g0)
+    _float64("avg_pool_backward", got)
     expect_shape("avg_pool_backward(grad (1, 2, 2, 1), input_shape=(1, 4, 4, 1), (2, 2), (2, 2))",
                  got, (1, 4, 4, 1))
     got = np.asarray(got, dtype=float)[0, :, :, 0]
@@ -240,6 +260,7 @@ def check_global_max_pool(global_max_pool, global_max_pool_backward):
     x0 = x.copy()
     got = _call(global_max_pool, x)
     _unchanged("global_max_pool", x, x0)
+    _float64("global_max_pool", got)
     if np.shape(got) == (1, 1, 1, 2):
         raise CheckFailed("global_max_pool of a (1, 4, 4, 2) batch should have shape (1, 2), one number per "
                           "sample and channel, got (1, 1, 1, 2): drop the height and width axes.")
@@ -259,6 +280,7 @@ def check_global_max_pool(global_max_pool, global_max_pool_backward):
     got = _call(global_max_pool_backward, x, g)
     _unchanged("global_max_pool_backward", x, x0)
     _unchanged("global_max_pool_backward", g, g0)
+    _float64("global_max_pool_backward", got)
     expect_shape("global_max_pool_backward(x of shape (1, 4, 4, 2), grad of shape (1, 2))", got, (1, 4, 4, 2))
     got = np.asarray(got, dtype=float)
     expected0 = np.zeros((4, 4))
