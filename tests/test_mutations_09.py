@@ -35,6 +35,16 @@ MUTANTS = {
         n_in = np.int32(n_out)
     return counts
 ''',
+        "changes the caller's units list": PARAMS_HEADER + '''    units.insert(0, int(np.prod(input_shape)))
+    return [(n_in + 1) * n_out for n_in, n_out in zip(units, units[1:])]
+''',
+        "float arithmetic (inexact above 2**53)": PARAMS_HEADER + '''    n_in = float(np.prod(input_shape))
+    counts = []
+    for n_out in units:
+        counts.append(n_in * n_out + n_out)
+        n_in = n_out
+    return counts
+''',
         "only the total": PARAMS_HEADER + '''    n_in = int(np.prod(input_shape))
     total = 0
     for n_out in units:
@@ -59,6 +69,20 @@ MUTANTS = {
             "idx = rng.permutation(np.flatnonzero(y == c))", "idx = np.random.permutation(np.flatnonzero(y == c))"),
         "shuffles y in place": ("rng = np.random.default_rng(seed)\n",
                                 "rng = np.random.default_rng(seed)\n    rng.shuffle(y)\n"),
+        "negative slices (idx[-0:] is everything when a class gets 0)": SPLIT_HEADER + '''    rng = np.random.default_rng(seed)
+    train, val, test = [], [], []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_test = round(test_fraction * len(idx))
+        n_val = round(val_fraction * len(idx))
+        test.append(idx[-n_test:])
+        val.append(idx[:n_val])
+        train.append(idx[n_val:len(idx) - n_test])
+    return tuple(np.sort(np.concatenate(part)).astype(np.int64) for part in (train, val, test))
+''',
+        "rounds halves up (int(x + 0.5))": (
+            "n_test = round(test_fraction * len(idx))\n        n_val = round(val_fraction * len(idx))",
+            "n_test = int(test_fraction * len(idx) + 0.5)\n        n_val = int(val_fraction * len(idx) + 0.5)"),
         "not sorted": ("return tuple(np.sort(np.concatenate(part)).astype(np.int64) for part in (train, val, test))",
                        "return tuple(np.concatenate(part).astype(np.int64) for part in (train, val, test))"),
         "test and train swapped": (
@@ -74,6 +98,10 @@ MUTANTS = {
         "clip at 1e-12": ("p = np.clip(y_pred, 1e-7, 1 - 1e-7)", "p = np.clip(y_pred, 1e-12, 1 - 1e-12)"),
         "lower clip only": ("p = np.clip(y_pred, 1e-7, 1 - 1e-7)", "p = np.clip(y_pred, 1e-7, None)"),
         "log10": ("np.log(p)", "np.log10(p)"),
+        "clips the caller's y_pred in place": ("    p = np.clip(y_pred, 1e-7, 1 - 1e-7)\n",
+                                               "    np.clip(y_pred, 1e-7, 1 - 1e-7, out=y_pred)\n    p = y_pred\n"),
+        "raises small probabilities in place": ("    p = np.clip(y_pred, 1e-7, 1 - 1e-7)\n",
+                                                "    y_pred[y_pred < 1e-7] = 1e-7\n    p = np.minimum(y_pred, 1 - 1e-7)\n"),
         "binary cross-entropy formula": (
             "loss = float(np.mean(-np.sum(y_true * np.log(p), axis=1)))",
             "loss = float(np.mean(-np.sum(y_true * np.log(p) + (1 - y_true) * np.log(1 - p), axis=1)))"),

@@ -27,8 +27,12 @@ def _as_int_list(what, got, length):
 
 def check_dense_stack_params(dense_stack_params):
     """`dense_stack_params(input_shape, units)` -> per-layer counts (n_in + 1) * n_out."""
-    got = _as_int_list("dense_stack_params((784,), [256, 128, 10])",
-                       _call(dense_stack_params, (784,), [256, 128, 10]), 3)
+    units = [256, 128, 10]
+    got = _call(dense_stack_params, (784,), units)
+    if units != [256, 128, 10]:
+        raise CheckFailed(f"dense_stack_params changed the list `units` it was given: [256, 128, 10] became {units}. "
+                          "Leave the argument as it is; build a new list (e.g. [n_in] + list(units)) if you need one.")
+    got = _as_int_list("dense_stack_params((784,), [256, 128, 10])", got, 3)
     if got == [784 * 256, 256 * 128, 128 * 10]:
         raise CheckFailed("dense_stack_params((784,), [256, 128, 10]) gave [200704, 32768, 1280]: "
                           "each Dense layer also has one bias per unit, n_in * n_out + n_out.")
@@ -68,6 +72,20 @@ def _check_index_array(what, arr, n):
     return arr
 
 
+def _check_three_sets(got, n):
+    train, val, test = (_check_index_array(name, a, n) for name, a in zip(("train", "val", "test"), got))
+    for (na, a), (nb, b) in [(("train", train), ("val", val)), (("train", train), ("test", test)),
+                             (("val", val), ("test", test))]:
+        shared = np.intersect1d(a, b)
+        if shared.size:
+            raise CheckFailed(f"the {na} and {nb} sets share indices {shared[:5].tolist()}: "
+                              "a sample may be in one set only (that is the leak this split prevents).")
+    if len(train) + len(val) + len(test) != n:
+        raise CheckFailed(f"train, val and test should cover all {n} samples together, "
+                          f"got {len(train)} + {len(val)} + {len(test)}.")
+    return train, val, test
+
+
 def check_stratified_split(stratified_split):
     """`stratified_split(y, val_fraction, test_fraction, seed)` -> sorted (train, val, test) indices."""
     # 13 samples of class 0, 11 of class 1, 20 of class 2, in a fixed mixed order
@@ -82,16 +100,7 @@ def check_stratified_split(stratified_split):
     if not isinstance(got, (tuple, list)) or len(got) != 3:
         raise CheckFailed("stratified_split should return three index arrays (train, val, test), "
                           f"got {type(got).__name__}.")
-    train, val, test = (_check_index_array(name, a, n) for name, a in zip(("train", "val", "test"), got))
-    for (na, a), (nb, b) in [(("train", train), ("val", val)), (("train", train), ("test", test)),
-                             (("val", val), ("test", test))]:
-        shared = np.intersect1d(a, b)
-        if shared.size:
-            raise CheckFailed(f"the {na} and {nb} sets share indices {shared[:5].tolist()}: "
-                              "a sample may be in one set only (that is the leak this split prevents).")
-    if len(train) + len(val) + len(test) != n:
-        raise CheckFailed(f"train, val and test should cover all {n} samples together, "
-                          f"got {len(train)} + {len(val)} + {len(test)}.")
+    train, val, test = _check_three_sets(got, n)
     # per class: round(0.2 * n_c) for test and for val; 13 -> 3 (2.6), 11 -> 2 (2.2), 20 -> 4
     expected = {"test": [3, 2, 4], "val": [3, 2, 4], "train": [7, 7, 12]}
     for name, idx in (("test", test), ("val", val), ("train", train)):
@@ -110,6 +119,22 @@ def check_stratified_split(stratified_split):
     if len(tests) == 1:
         raise CheckFailed("seeds 0 to 4 all gave the same test set: the split should be random "
                           "(shuffle each class's indices with np.random.default_rng(seed)).")
+    # halves and zeros: 0.25 of 10, 2 and 6 samples is 2.5, 0.5, 1.5; Python's round gives 2, 0, 2
+    y = np.array([0, 2, 0, 1, 0, 2, 0, 0, 2, 0, 2, 0, 1, 0, 2, 0, 2, 0])
+    got = _call(stratified_split, y, 0.25, 0.25, 1)
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed("stratified_split should return three index arrays (train, val, test), "
+                          f"got {type(got).__name__}.")
+    train, val, test = _check_three_sets(got, len(y))
+    expected = {"test": [2, 0, 2], "val": [2, 0, 2], "train": [6, 2, 2]}
+    for name, idx in (("test", test), ("val", val), ("train", train)):
+        counts = np.bincount(y[idx], minlength=3).tolist()
+        if counts != expected[name]:
+            raise CheckFailed(
+                f"with classes of 10, 2 and 6 samples and fractions 0.25 / 0.25, the {name} set should hold "
+                f"{expected[name]} samples of classes 0, 1, 2, got {counts}. 0.25 * 10 = 2.5, 0.25 * 2 = 0.5 and "
+                "0.25 * 6 = 1.5; Python's round(2.5) = 2, round(0.5) = 0, round(1.5) = 2 (a half goes to the even "
+                "neighbour), and a set may get no sample of a class.")
     passed("stratified_split: disjoint sorted index sets, per-class sizes round(f * n_c), seeded, y untouched")
 
 
@@ -135,7 +160,12 @@ def check_evaluate_predictions(evaluate_predictions):
         raise CheckFailed("evaluate_predictions(..., metrics=False) should return the loss alone, a float, "
                           f"as model.evaluate does without metrics; got {single!r}.")
     expect_close("evaluate_predictions(..., metrics=False)", single, loss)
-    got = _call(evaluate_predictions, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), True)
+    y1, p1 = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    got = _call(evaluate_predictions, y1, p1, True)
+    if not (np.array_equal(y1, [[1.0, 0.0]]) and np.array_equal(p1, [[0.0, 1.0]])):
+        raise CheckFailed(f"evaluate_predictions changed the arrays it was given: y_pred [[0, 1]] became "
+                          f"{p1.tolist()}, y_true [[1, 0]] became {y1.tolist()}. Clip into a new array "
+                          "(p = np.clip(y_pred, ...)) instead of writing into y_pred.")
     if not np.isfinite(float(got[0])):
         raise CheckFailed("a probability of 0 for the true class gave an infinite loss: clip the "
                           "probabilities to [1e-7, 1 - 1e-7] before the log, as Keras does.")
