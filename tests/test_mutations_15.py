@@ -82,6 +82,13 @@ MUTANTS = {
         "file written to another directory than `directory`": (
             'path = os.path.join(directory, "round_trip.weights.h5")',
             'path = os.path.join(tempfile.mkdtemp(), "round_trip.weights.h5")'),
+        "built for the visible check's 4 inputs (hard-coded)": (
+            "new.build(model.input_shape)", "new.build((None, 4))"),
+        "file saved, but the weights copied with set_weights": (
+            "new.load_weights(path)", "new.set_weights(model.get_weights())"),
+        "file saved, but the weights copied layer by layer": (
+            "new.load_weights(path)",
+            "for _a, _b in zip(new.layers, model.layers):\n        _a.set_weights(_b.get_weights())"),
     },
 }
 

@@ -151,16 +151,26 @@ def check_weights_round_trip(weights_round_trip):
     from nnlab.models import Sequential
 
     made = []
+    copied = []
+
+    def watched(m):
+        # nnlab's load_weights writes into the layers' arrays and never calls set_weights;
+        # a call to set_weights on the new model (or a layer of it) means the weights were
+        # copied from the original model in memory instead of being loaded from the file.
+        for obj in [m, *m.layers]:
+            def set_weights(weights, _original=obj.set_weights):
+                copied.append(True)
+                return _original(weights)
+            obj.set_weights = set_weights
+        made.append(m)
+        return m
 
     def make_unbuilt():
-        m = Sequential([Dense(5, activation="relu"), Dense(3, activation="softmax")])
-        made.append(m)
-        return m
+        return watched(Sequential([Dense(5, activation="relu"), Dense(3, activation="softmax")]))
 
     def make_built():
-        m = Sequential([Input(shape=(4,)), Dense(5, activation="relu"), Dense(3, activation="softmax")])
-        made.append(m)
-        return m
+        return watched(Sequential([Input(shape=(4,)), Dense(5, activation="relu"),
+                                   Dense(3, activation="softmax")]))
 
     rng = np.random.default_rng(1)
     x = rng.normal(size=(6, 4))
@@ -170,6 +180,7 @@ def check_weights_round_trip(weights_round_trip):
         model.set_weights([rng.normal(size=w.shape) for w in model.get_weights()])
         original = model.get_weights()
         made.clear()
+        copied.clear()
         with tempfile.TemporaryDirectory() as directory:
             new = _call(weights_round_trip, model, factory, directory)
             files = sorted(os.listdir(directory))
@@ -185,6 +196,9 @@ def check_weights_round_trip(weights_round_trip):
         for w0, w1 in zip(original, model.get_weights()):
             if not np.array_equal(w0, w1):
                 raise CheckFailed("weights_round_trip changed the original model's weights.")
+        if copied:
+            raise CheckFailed("weights_round_trip copied the weights into the new model with set_weights; "
+                              "load them from the file you saved instead: new.load_weights(path).")
         for w0, w1 in zip(original, new.get_weights()):
             if not np.array_equal(w0, w1):
                 raise CheckFailed(f"with make_model returning {what}, the new model's weights differ "
