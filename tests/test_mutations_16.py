@@ -1,0 +1,61 @@
+"""Mutation test of solutions/16_recurrent.ipynb: plausible wrong answers must fail its tests."""
+from _mutation import _cells, _meta, _source, mutation_tests
+
+SLUG = "16_recurrent"
+
+
+def _edit(grade_id, *pairs):
+    """The solution cell `grade_id` with every (old, new) pair substituted (each old must occur)."""
+    source = next(_source(c) for c in _cells(SLUG) if _meta(c).get("grade_id") == grade_id)
+    for old, new in pairs:
+        assert old in source, f"{old!r} is not in cell {grade_id!r}"
+        source = source.replace(old, new)
+    return source
+
+
+MUTANTS = {
+    "rnn_step_backward": {
+        "dh from the next step not added": ("dh = dh_out + dh_next", "dh = dh_out"),
+        "only the gradient from the next step": ("dh = dh_out + dh_next", "dh = dh_next"),
+        "tanh' forgotten": ("dz = dh * (1 - h ** 2)", "dz = dh"),
+        "sigmoid's derivative h (1 - h)": ("dz = dh * (1 - h ** 2)", "dz = dh * h * (1 - h)"),
+        "1 - h instead of 1 - h²": ("dz = dh * (1 - h ** 2)", "dz = dh * (1 - h)"),
+        "transposed recurrent kernel in dh_prev": ("dh_prev = dz @ U.T", "dh_prev = dz @ U"),
+        "dU transposed": ("dU = h_prev.T @ dz", "dU = dz.T @ h_prev"),
+        "dU from the input instead of the previous state": ("dU = h_prev.T @ dz", "dU = x_t.T @ dz"),
+        "dh_prev skips tanh'": ("dh_prev = dz @ U.T", "dh_prev = dh @ U.T"),
+        "bias gradient averaged over the batch": ("db = dz.sum(axis=0)", "db = dz.mean(axis=0)"),
+        "weight gradients averaged over the batch": _edit("rnn_step_backward", ("dW = x_t.T @ dz", "dW = x_t.T @ dz / len(x_t)"),
+                                                          ("dU = h_prev.T @ dz", "dU = h_prev.T @ dz / len(x_t)")),
+        "in-place update of dh_out": ("dh = dh_out + dh_next", "dh_out += dh_next\n    dh = dh_out"),
+        "h recomputed without the recurrent term": ("h = np.tanh(x_t @ W + h_prev @ U + b)", "h = np.tanh(x_t @ W + b)"),
+        "gradients returned in the wrong order": ("return dx_t, dh_prev, dW, dU, db", "return dh_prev, dx_t, dW, dU, db"),
+        "float32 arithmetic": ("dz = dh * (1 - h ** 2)", "dz = (dh * (1 - h ** 2)).astype(np.float32)"),
+    },
+    "lstm_cell_forward": {
+        "gate order i, f, o, c": _edit("lstm_cell_forward",
+                                       ("g = np.tanh(z[:, 2 * units:3 * units])", "g = np.tanh(z[:, 3 * units:])"),
+                                       ("o = 1 / (1 + np.exp(-z[:, 3 * units:]))", "o = 1 / (1 + np.exp(-z[:, 2 * units:3 * units]))")),
+        "gate order f, i, c, o": _edit("lstm_cell_forward",
+                                       ("i = 1 / (1 + np.exp(-z[:, :units]))", "i = 1 / (1 + np.exp(-z[:, units:2 * units]))"),
+                                       ("f = 1 / (1 + np.exp(-z[:, units:2 * units]))", "f = 1 / (1 + np.exp(-z[:, :units]))")),
+        "gate order i, c, f, o": _edit("lstm_cell_forward",
+                                       ("f = 1 / (1 + np.exp(-z[:, units:2 * units]))", "f = 1 / (1 + np.exp(-z[:, 2 * units:3 * units]))"),
+                                       ("g = np.tanh(z[:, 2 * units:3 * units])", "g = np.tanh(z[:, units:2 * units])")),
+        "candidate through a sigmoid": ("g = np.tanh(z[:, 2 * units:3 * units])", "g = 1 / (1 + np.exp(-z[:, 2 * units:3 * units]))"),
+        "tanh and sigmoid swapped": _edit("lstm_cell_forward",
+                                          ("i = 1 / (1 + np.exp(-z[:, :units]))", "i = np.tanh(z[:, :units])"),
+                                          ("f = 1 / (1 + np.exp(-z[:, units:2 * units]))", "f = np.tanh(z[:, units:2 * units])"),
+                                          ("o = 1 / (1 + np.exp(-z[:, 3 * units:]))", "o = np.tanh(z[:, 3 * units:])"),
+                                          ("g = np.tanh(z[:, 2 * units:3 * units])", "g = 1 / (1 + np.exp(-z[:, 2 * units:3 * units]))")),
+        "previous cell state forgotten": ("c = f * c_prev + i * g", "c = i * g"),
+        "h = o * c (no tanh)": ("h = o * np.tanh(c)", "h = o * c"),
+        "h and c confused in the return": ("return h, c", "return c, h"),
+        "h_prev used as the previous cell state": ("c = f * c_prev + i * g", "c = f * h_prev + i * g"),
+        "recurrent term forgotten": ("z = x_t @ W + h_prev @ U + b", "z = x_t @ W + b"),
+        "in-place update of c_prev": ("c = f * c_prev + i * g", "c_prev *= f\n    c_prev += i * g\n    c = c_prev"),
+        "units from the input's width": ("units = h_prev.shape[1]", "units = x_t.shape[1]"),
+        "forget gate multiplies the candidate": ("c = f * c_prev + i * g", "c = i * c_prev + f * g"),
+    },
+}
+test_solution_passes, test_mutant_is_rejected = mutation_tests(SLUG, MUTANTS)
