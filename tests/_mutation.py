@@ -53,6 +53,21 @@ def _python(source):
                      for line in source.splitlines())
 
 
+def solution_source(slug, grade_id):
+    """The source of the solution cell `grade_id` in solutions/<slug>.ipynb."""
+    return next(_source(c) for c in _cells(slug) if _meta(c).get("grade_id") == grade_id)
+
+
+def edit(slug, grade_id, *pairs):
+    """That cell's source with every (old, new) pair substituted in turn (each old must occur):
+    a whole-source mutant made of several edits. Files use `_edit = partial(edit, SLUG)`."""
+    source = solution_source(slug, grade_id)
+    for old, new in pairs:
+        assert old in source, f"{old!r} is not in cell {grade_id!r}"
+        source = source.replace(old, new)
+    return source
+
+
 def run_until_test(slug, grade_id, replacement=None):
     """Run solutions/<slug>.ipynb up to the test cell that grades `grade_id`.
 

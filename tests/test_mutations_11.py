@@ -3,22 +3,12 @@
 See tests/_mutation.py. Mutants that need several substitutions are built with `_edit`
 from the solution cell's source.
 """
-from _mutation import _cells, _meta, _source, mutation_tests
+from functools import partial
+
+from _mutation import edit, mutation_tests
 
 SLUG = "11_convolution"
-
-
-def _solution_source(grade_id):
-    return next(_source(c) for c in _cells(SLUG) if _meta(c).get("grade_id") == grade_id)
-
-
-def _edit(grade_id, *pairs):
-    """The solution cell with every (old, new) substitution applied (each `old` must occur)."""
-    source = _solution_source(grade_id)
-    for old, new in pairs:
-        assert old in source, (grade_id, old)
-        source = source.replace(old, new)
-    return source
+_edit = partial(edit, SLUG)
 
 
 LOOPS_SUM = "np.sum(window * kernel[:, :, :, f])"
