@@ -48,6 +48,48 @@ def roc_curve_auc(y_true, y_score):
     return fpr, tpr, thresholds, auc
 '''
 
+CALLS_NNLAB_CONFUSION_MATRIX = '''
+def confusion_matrix(y_true, y_pred, labels=None):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if labels is None:
+        labels = np.unique(np.concatenate([y_true, y_pred]))
+    index = {label: k for k, label in enumerate(labels)}
+    t = np.array([index[v] for v in y_true.tolist()], dtype=int)
+    p = np.array([index[v] for v in y_pred.tolist()], dtype=int)
+    return nnlab.metrics.confusion_matrix(t, p, num_classes=len(index))
+'''
+
+CALLS_SKLEARN_CONFUSION_MATRIX = '''
+def confusion_matrix(y_true, y_pred, labels=None):
+    from sklearn import metrics
+    return metrics.confusion_matrix(y_true, y_pred, labels=labels)
+'''
+
+CALLS_SKLEARN_PRFS = '''
+def class_scores(cm):
+    from sklearn.metrics import precision_recall_fscore_support
+    cm = np.asarray(cm)
+    K = len(cm)
+    t = np.repeat(np.repeat(np.arange(K)[:, None], K, 1).ravel(), cm.ravel())
+    p = np.repeat(np.tile(np.arange(K), K), cm.ravel())
+    P, R, F, _ = precision_recall_fscore_support(t, p, labels=range(K), zero_division=0)
+    return {"precision": P, "recall": R, "f1": F, "macro_precision": float(P.mean()),
+            "macro_recall": float(R.mean()), "macro_f1": float(F.mean())}
+'''
+
+CALLS_NNLAB_ROC = '''
+def roc_curve_auc(y_true, y_score):
+    fpr, tpr, thresholds = nnlab.metrics.roc_curve(y_true, y_score)
+    return fpr, tpr, thresholds, nnlab.metrics.roc_auc(y_true, y_score)
+'''
+
+CALLS_SKLEARN_ROC = '''
+def roc_curve_auc(y_true, y_score):
+    from sklearn.metrics import roc_curve, roc_auc_score
+    fpr, tpr, thresholds = roc_curve(y_true, y_score, drop_intermediate=False)
+    return fpr, tpr, thresholds, roc_auc_score(y_true, y_score)
+'''
+
 MUTANTS = {
     "confusion_matrix": {
         "transposed (rows = predicted)": ("C[index[t], index[p]] += 1", "C[index[p], index[t]] += 1"),
@@ -58,6 +100,9 @@ MUTANTS = {
         "given labels sorted instead of kept in order":
             ("enumerate(labels)}", "enumerate(sorted(labels))}"),
         "float counts": ("dtype=int)", ")"),
+        "uint8 counts (overflow past 255)": ("dtype=int)", "dtype=np.uint8)"),
+        "calls nnlab.metrics.confusion_matrix": CALLS_NNLAB_CONFUSION_MATRIX,
+        "calls sklearn.metrics.confusion_matrix": CALLS_SKLEARN_CONFUSION_MATRIX,
     },
     "class_scores": {
         "precision and recall swapped": _edit("class_scores", ("predicted = cm.sum(axis=0)", "predicted = cm.sum(axis=1)"),
@@ -77,6 +122,7 @@ MUTANTS = {
             ("float(precision.mean())", "float(precision[actual > 0].mean())"),
             ("float(recall.mean())", "float(recall[actual > 0].mean())"),
             ("float(f1.mean())", "float(f1[actual > 0].mean())")),
+        "calls sklearn.metrics.precision_recall_fscore_support": CALLS_SKLEARN_PRFS,
     },
     "roc_curve_auc": {
         "thresholds ascending (unsorted curve)": ("np.unique(y_score)[::-1]", "np.unique(y_score)"),
@@ -93,6 +139,12 @@ MUTANTS = {
                                                         ("thresholds]) / N", "thresholds]) / len(y_true)")),
         "sorts the caller's scores in place": ("y_score = np.asarray(y_score, dtype=float)",
                                                "y_score = np.asarray(y_score, dtype=float)\n    y_score.sort()"),
+        "scores cast to float32 (close scores merge)": ("y_score = np.asarray(y_score, dtype=float)",
+                                                        "y_score = np.asarray(y_score, dtype=np.float32)"),
+        "scores rounded to 6 decimals before finding the distinct ones": ("np.unique(y_score)[::-1]]",
+                                                                          "np.unique(np.round(y_score, 6))[::-1]]"),
+        "calls nnlab.metrics.roc_curve and roc_auc": CALLS_NNLAB_ROC,
+        "calls sklearn.metrics.roc_curve and roc_auc_score": CALLS_SKLEARN_ROC,
     },
 }
 test_solution_passes, test_mutant_is_rejected = mutation_tests(SLUG, MUTANTS)

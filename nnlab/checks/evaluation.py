@@ -4,11 +4,48 @@ Every expected value below is worked out by hand on tiny inputs (the arithmetic 
 comments), not by calling nnlab.metrics or scikit-learn, and every failure says in plain
 words what is wrong.
 """
+import contextlib
+import importlib
+import sys
+from unittest import mock
+
 import numpy as np
 
-from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
+from nnlab.checks._core import CheckFailed, _call as _call_any, expect_close, expect_shape, passed
 
 __all__ = ["check_confusion_matrix_labels", "check_class_scores", "check_roc_curve_auc"]
+
+# Every metric of nnlab.metrics and scikit-learn's confusion_matrix, precision_recall_fscore_support,
+# roc_curve and roc_auc_score go through one of these module-level helpers, however the student
+# imported the function; while a student's function runs, they refuse to work.
+_LIBRARY_HELPERS = (("nnlab.metrics", "_arrays"), ("nnlab.metrics", "_labels"),
+                    ("sklearn.metrics._classification", "_check_targets"),
+                    ("sklearn.metrics._ranking", "confusion_matrix_at_thresholds"),
+                    ("sklearn.metrics._ranking", "_binary_clf_curve"))
+
+
+class _LibraryCalled(BaseException):
+    """Raised by a refused library helper; BaseException so that `except Exception` cannot hide it."""
+
+
+def _refuse(*args, **kwargs):
+    raise _LibraryCalled()
+
+
+def _call(fn, *args):
+    """Call the student's function with nnlab.metrics and sklearn.metrics switched off."""
+    with contextlib.ExitStack() as stack:
+        for module_name, name in _LIBRARY_HELPERS:
+            if module_name.startswith("sklearn") and "sklearn" not in sys.modules:
+                continue                     # not imported, so it cannot be called: do not import it
+            module = importlib.import_module(module_name)
+            if hasattr(module, name):
+                stack.enter_context(mock.patch.object(module, name, _refuse))
+        try:
+            return _call_any(fn, *args)
+        except _LibraryCalled:
+            raise CheckFailed(f"{getattr(fn, '__name__', 'your function')} calls nnlab.metrics or "
+                              "sklearn.metrics: this exercise asks for your own NumPy code.") from None
 
 
 def _int_matrix(what, got, expected):
@@ -71,6 +108,16 @@ def check_confusion_matrix_labels(confusion_matrix):
     got = _call(confusion_matrix, y_true, y_pred, [3, 5, 7, 9])
     _int_matrix("confusion_matrix(..., labels=[3, 5, 7, 9]) (class 5 never occurs: a row and a column "
                 "of zeros)", got, [[1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
+    # 300 samples in one cell: more than an 8-bit integer holds
+    y = np.r_[np.zeros(300, dtype=int), 1]
+    got = _call(confusion_matrix, y, y)
+    if np.asarray(got).dtype.kind in "iu" and np.asarray(got).dtype.itemsize == 1:
+        raise CheckFailed(f"confusion_matrix of 300 correct class-0 samples and 1 correct class-1 sample "
+                          f"should be [[300, 0], [0, 1]], got {np.asarray(got).tolist()}: the count overflows. "
+                          f"dtype {np.asarray(got).dtype} holds at most {np.iinfo(np.asarray(got).dtype).max}"
+                          "; create the matrix with np.zeros((K, K), dtype=int).")
+    _int_matrix("confusion_matrix of 300 correct class-0 samples and 1 correct class-1 sample", got,
+                [[300, 0], [0, 1]])
     got = _call(confusion_matrix, np.array(["cat", "dog", "dog"]), np.array(["dog", "dog", "cat"]))
     _int_matrix("confusion_matrix(y_true=['cat', 'dog', 'dog'], y_pred=['dog', 'dog', 'cat'])", got,
                 [[0, 1], [1, 1]])
@@ -191,5 +238,13 @@ def check_roc_curve_auc(roc_curve_auc):
                           "width x left height. The trapezoid rule uses the mean of the two heights, "
                           "(tpr[i] + tpr[i + 1]) / 2.")
     expect_close(f"auc {what} (trapezoid rule)", auc, 5 / 6)
+    # two scores 1e-9 apart are distinct: 4 thresholds (inf, 0.3 + 1e-9, 0.3, 0.1), not 3
+    y, s = np.array([1, 0, 0]), np.array([0.3 + 1e-9, 0.3, 0.1])
+    fpr, tpr, thr, auc = _call(roc_curve_auc, y, s)
+    what = "for y_true=[1, 0, 0], y_score=[0.3 + 1e-9, 0.3, 0.1]"
+    if np.shape(fpr) != (4,) or abs(float(auc) - 1.0) > 1e-12:
+        raise CheckFailed(f"{what} the positive scores higher than both negatives: 4 points and auc 1.0, got "
+                          f"{np.shape(fpr)[0] if np.ndim(fpr) else fpr} points and auc {float(auc):.6f}. Scores "
+                          "1e-9 apart are distinct: keep y_score in float64 and do not round it.")
     passed("roc_curve_auc: points from (0, 0) to (1, 1) at decreasing thresholds, ties together, "
            "trapezoid AUC")
