@@ -5,11 +5,59 @@ here (not by calling nnlab.layers). `check_digit_cnn` trains the student's model
 part of the *training* digits and validates it on the rest; the held-out test digits
 are used only by the grader's hidden test.
 """
+import contextlib
+import sys
+from unittest import mock
+
 import numpy as np
 
 from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
 
 __all__ = ["check_conv2d_output", "check_conv1d", "check_digit_cnn"]
+
+
+@contextlib.contextmanager
+def own_code_only(what):
+    """While the student's function runs, refuse nnlab's and Keras' convolution layers and ops.
+
+    Exercises 1 and 2 ask for the formulas, written by hand: a `conv2d_output` that builds
+    a Conv2D layer and reads its shape, or a `conv1d` that calls nnlab's Conv1D/Conv2D or
+    `keras.ops.conv`, would pass every value test without the student writing either.
+    """
+    import nnlab
+    from nnlab.layers import conv as nnlab_conv
+
+    def refuse(*args, **kwargs):
+        raise CheckFailed(f"{what}: this exercise asks for your own code, from the formula; "
+                          "the checks do not accept nnlab's or Keras' convolution layers or ops.")
+
+    with contextlib.ExitStack() as stack:
+        for cls in (nnlab.layers.Conv2D, nnlab.layers.Conv1D):
+            for name in ("__init__", "forward", "backward", "compute_output_shape"):
+                stack.enter_context(mock.patch.object(cls, name, refuse))
+        for name in ("im2col", "pad_amounts"):
+            stack.enter_context(mock.patch.object(nnlab_conv, name, refuse))
+        if "keras" in sys.modules:              # already imported: disable its convolutions
+            try:
+                from keras.src import backend as keras_backend
+                from keras.src.layers.convolutional.base_conv import BaseConv
+                from keras.src.ops import operation_utils
+            except Exception:  # noqa: BLE001 - a Keras that failed to import cannot be called
+                pass
+            else:
+                stack.enter_context(mock.patch.object(keras_backend.nn, "conv", refuse))
+                stack.enter_context(mock.patch.object(operation_utils, "compute_conv_output_shape", refuse))
+                for name in ("__init__", "call", "compute_output_shape"):
+                    stack.enter_context(mock.patch.object(BaseConv, name, refuse))
+        else:                                   # not imported: `import keras` fails meanwhile
+            sys.modules["keras"] = None
+            stack.callback(lambda: sys.modules.get("keras", 0) is None and sys.modules.pop("keras"))
+        try:
+            yield
+        except ImportError as error:
+            if getattr(error, "name", None) == "keras" or "keras" in str(error):
+                refuse()
+            raise
 
 
 def _as_result(got, what):
@@ -18,11 +66,17 @@ def _as_result(got, what):
                           f"got {got!r}.")
     shape, n_params = got
     try:
-        shape = tuple(int(v) for v in shape)
+        values = tuple(shape)
+        ints = tuple(int(v) for v in values)
+        whole = all(float(v) == i for v, i in zip(values, ints))
     except (TypeError, ValueError):
         raise CheckFailed(f"{what}: the output shape should be a tuple of 3 integers "
                           f"(out_h, out_w, filters), got {shape!r}.") from None
-    return shape, n_params
+    if not whole:
+        raise CheckFailed(f"{what}: the output shape {values} is not made of whole numbers; "
+                          "a size counts positions: floor with // ('valid'), or take the ceiling "
+                          "('same').")
+    return ints, n_params
 
 
 def check_conv2d_output(conv2d_output):
@@ -47,7 +101,9 @@ def check_conv2d_output(conv2d_output):
     ]
     for args, shape, n_params, why in cases:
         call = "conv2d_output(" + ", ".join(repr(a) for a in args) + ")"
-        got_shape, got_params = _as_result(_call(conv2d_output, *args), call)
+        with own_code_only("conv2d_output"):
+            result = _call(conv2d_output, *args)
+        got_shape, got_params = _as_result(result, call)
         if got_shape != shape:
             raise CheckFailed(f"{call} should give the output shape {shape}, got {got_shape} "
                               f"({why}).")
@@ -68,7 +124,8 @@ def check_conv1d(conv1d):
     """`conv1d(x, kernel, bias, stride=1, padding='valid')`, x (N, L, C), kernel (k, C, F)."""
     x = np.array([[[1.0], [2.0], [4.0], [8.0]]])           # N=1, L=4, C=1
     kernel = np.array([[[1.0]], [[0.0]], [[-1.0]]])         # k=3, C=1, F=1
-    got = _call(conv1d, x.copy(), kernel.copy(), np.array([0.0]))
+    with own_code_only("conv1d"):
+        got = _call(conv1d, x.copy(), kernel.copy(), np.array([0.0]))
     expect_shape("conv1d of x (1, 4, 1) with a kernel (3, 1, 1), 'valid'", got, (1, 2, 1))
     g = np.asarray(got, dtype=float).ravel()
     if np.allclose(g, [3.0, 6.0]):
@@ -84,7 +141,8 @@ def check_conv1d(conv1d):
     kernel[0, 1, 1], kernel[1, 0, 1] = -1.0, 2.0     # filter 1: -x[i, ch1] + 2 x[i+1, ch0]
     bias = np.array([0.5, -1.0])
     x0, k0 = x.copy(), kernel.copy()
-    got = _call(conv1d, x, kernel, bias)
+    with own_code_only("conv1d"):
+        got = _call(conv1d, x, kernel, bias)
     if not (np.array_equal(x, x0) and np.array_equal(kernel, k0)):
         raise CheckFailed("conv1d changed its input x or kernel in place; leave them as they are.")
     expected = [[[1 + 10 + 0.5, -10 + 4 - 1], [2 + 15 + 0.5, -20 + 6 - 1]]]
@@ -94,20 +152,23 @@ def check_conv1d(conv1d):
 
     x = np.arange(1.0, 8.0).reshape(1, 7, 1)                  # 1..7
     kernel = np.array([[[1.0]], [[1.0]], [[1.0]]])
-    got = _call(conv1d, x, kernel, np.array([0.0]), 2)
+    with own_code_only("conv1d"):
+        got = _call(conv1d, x, kernel, np.array([0.0]), 2)
     expect_shape("conv1d of a length-7 signal, kernel 3, stride 2, 'valid' "
                  "(floor((7 - 3) / 2) + 1 = 3 outputs)", got, (1, 3, 1))
     expect_close("conv1d([1..7], kernel=[1, 1, 1], stride=2)", np.asarray(got).ravel(),
                  [1 + 2 + 3, 3 + 4 + 5, 5 + 6 + 7])
 
     # 'same', stride 1, k=3: one zero on each side
-    got = _call(conv1d, x, kernel, np.array([0.0]), 1, "same")
+    with own_code_only("conv1d"):
+        got = _call(conv1d, x, kernel, np.array([0.0]), 1, "same")
     expect_shape("conv1d of a length-7 signal, kernel 3, 'same'", got, (1, 7, 1))
     expect_close("conv1d([1..7], kernel=[1, 1, 1], padding='same')", np.asarray(got).ravel(),
                  [0 + 1 + 2, 6, 9, 12, 15, 18, 6 + 7 + 0])
     # 'same', k=2 (even): TensorFlow's rule puts the one extra zero at the end
     kernel2 = np.array([[[1.0]], [[10.0]]])
-    got = _call(conv1d, x[:, :4], kernel2, np.array([0.0]), 1, "same")
+    with own_code_only("conv1d"):
+        got = _call(conv1d, x[:, :4], kernel2, np.array([0.0]), 1, "same")
     expect_shape("conv1d of [1, 2, 3, 4], kernel 2, 'same'", got, (1, 4, 1))
     g = np.asarray(got, dtype=float).ravel()
     if np.allclose(g, [10.0, 21.0, 32.0, 43.0]):
@@ -172,13 +233,16 @@ def check_digit_cnn(build_cnn, epochs, batch_size):
         raise CheckFailed("none of the hidden Conv2D/Dense layers has a non-linear activation "
                           "(e.g. activation='relu'): without one, convolutions and Dense "
                           "layers compose to a single linear map.")
-    if not _from_logits(model):
-        rng = np.random.default_rng(0)
-        probs = model.predict(rng.random((4, 8, 8, 1)), verbose=0)
-        if np.any(probs < -1e-6) or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-4):
-            raise CheckFailed("the model's outputs are not probabilities (each row should be "
-                              ">= 0 and sum to 1), but its loss expects probabilities: end "
-                              "with Dense(10, activation='softmax').")
+    probs = model.predict(np.random.default_rng(0).random((4, 8, 8, 1)), verbose=0)
+    are_probabilities = not np.any(probs < -1e-6) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    if not _from_logits(model) and not are_probabilities:
+        raise CheckFailed("the model's outputs are not probabilities (each row should be "
+                          ">= 0 and sum to 1), but its loss expects probabilities: end "
+                          "with Dense(10, activation='softmax').")
+    if _from_logits(model) and are_probabilities:
+        raise CheckFailed("the loss is built with from_logits=True, so it applies softmax "
+                          "itself, but the model already ends with a softmax: softmax twice. "
+                          "Drop from_logits=True (or end with a linear Dense(10)).")
     n_params = model.count_params()
     if n_params > MAX_PARAMS:
         raise CheckFailed(f"the model has {n_params:,} parameters; keep it at most "
