@@ -10,6 +10,52 @@ DROPOUT_FORWARD = """
         return x * self.scaled_mask
 """
 
+# Keras 3 imported before the function runs (where Keras is not installed, keras is None and
+# the mutant fails for that reason alone).
+_KERAS = """import os
+os.environ.setdefault("KERAS_BACKEND", "jax")
+try:
+    import keras
+except ImportError:
+    keras = None
+"""
+
+# Whole-cell mutants that delegate to nnlab's or Keras' own layer or callback (the hidden tests refuse them).
+_DRIVE_EARLY_STOPPING = """def early_stopping(val_losses, patience, min_delta=0.0):
+    class _Model:                      # just enough of a model for the callback
+        stop_training, epoch = False, 0
+        def get_weights(self):
+            return [np.array(self.epoch)]
+        def set_weights(self, weights):
+            self.restored = int(weights[0])
+    stop = {lib}.callbacks.EarlyStopping(patience=patience, min_delta=min_delta, restore_best_weights=True)
+    model = _Model()
+    stop.set_model(model)
+    stop.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        model.epoch = epoch
+        stop.on_epoch_end(epoch, {{"val_loss": loss}})
+        if model.stop_training:
+            break
+    stop.on_train_end()
+    return epoch, model.restored
+"""
+_NNLAB_BN_FORWARD = """def batchnorm_forward(x, gamma, beta, eps=1e-3):
+    x = np.asarray(x, dtype=float)
+    bn = nnlab.layers.BatchNormalization(epsilon=max(eps, 1e-300), dtype="float64")
+    bn(x)
+    bn.set_weights([np.asarray(gamma, float), np.asarray(beta, float), np.zeros(x.shape[1]), np.ones(x.shape[1])])
+    return bn(x, training=True)
+"""
+_NNLAB_BN_BACKWARD = """def batchnorm_backward(grad_y, x, gamma, eps=1e-3):
+    x = np.asarray(x, dtype=float)
+    bn = nnlab.layers.BatchNormalization(epsilon=max(eps, 1e-300), dtype="float64")
+    bn(x)
+    bn.set_weights([np.asarray(gamma, float), np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.ones(x.shape[1])])
+    bn(x, training=True)
+    return bn.backward(grad_y), bn.grads["gamma"], bn.grads["beta"]
+"""
+
 MUTANTS = {
     "dropout_layer": {
         "no scaling of the kept entries": ("self.scaled_mask = keep / (1.0 - self.rate)",
@@ -44,6 +90,19 @@ MUTANTS = {
             "        if getattr(self, '_keep', None) is None or self._keep.shape != x.shape:\n"
             "            self._keep = self.rng.random(x.shape) >= self.rate\n"
             "        keep = self._keep"),
+        "nnlab's Dropout, given the layer's generator": (
+            """        keep = self.rng.random(x.shape) >= self.rate
+        self.scaled_mask = keep / (1.0 - self.rate)
+        return x * self.scaled_mask""",
+            """        layer = nnlab.layers.Dropout(self.rate, seed=0)
+        layer._rng = self.rng
+        y = layer(x, training=True)
+        self.scaled_mask = layer.backward(np.ones_like(x, dtype=float))
+        return y"""),
+        "one mask per feature, shared over the batch": ("keep = self.rng.random(x.shape) >= self.rate",
+                                                        "keep = self.rng.random(x.shape[-1]) >= self.rate"),
+        "scaled by 1/rate": ("self.scaled_mask = keep / (1.0 - self.rate)",
+                             "self.scaled_mask = keep / self.rate if self.rate else keep * 1.0"),
     },
     "batchnorm_forward": {
         "unbiased variance (N - 1)": ("var = x.var(axis=0)", "var = x.var(axis=0, ddof=1)"),
@@ -60,6 +119,8 @@ MUTANTS = {
             "x_hat = (x - mu) / np.sqrt(var + eps)", "x_hat = (x - mu) / np.sqrt(np.sqrt(var) + eps)"),
         "x changed in place": ("x_hat = (x - mu) / np.sqrt(var + eps)",
                                "x -= mu\n    x_hat = x / np.sqrt(var + eps)"),
+        "nnlab's BatchNormalization in training mode": _NNLAB_BN_FORWARD,
+        "computed in float32": ("mu = x.mean(axis=0)\n    var", "x = x.astype(np.float32)\n    mu = x.mean(axis=0)\n    var"),
     },
     "batchnorm_backward": {
         "mean and variance treated as constants": (
@@ -77,6 +138,9 @@ MUTANTS = {
         "unbiased variance": ("s = 1.0 / np.sqrt(x.var(axis=0) + eps)", "s = 1.0 / np.sqrt(x.var(axis=0, ddof=1) + eps)"),
         "dgamma without x_hat": ("dgamma = np.sum(grad_y * x_hat, axis=0)", "dgamma = np.sum(grad_y, axis=0)"),
         "1/N missing": ("dx = s / N * (", "dx = s * ("),
+        "nnlab's BatchNormalization backward": _NNLAB_BN_BACKWARD,
+        "no epsilon in the backward": ("s = 1.0 / np.sqrt(x.var(axis=0) + eps)", "s = 1.0 / np.sqrt(x.var(axis=0))"),
+        "grad_y changed in place": ("d = grad_y * gamma", "grad_y *= gamma\n    d = grad_y"),
     },
     "l2_grads": {
         "missing factor 2 in the penalty's gradient": ("2.0 * l2 * kernel", "l2 * kernel"),
@@ -96,6 +160,10 @@ MUTANTS = {
         "mean over the batch only (not over N*K)": ("delta = 2.0 * (z - y) / z.size", "delta = 2.0 * (z - y) / len(x)"),
         "no penalty in the gradient": ("x.T @ delta + 2.0 * l2 * kernel", "x.T @ delta"),
         "penalty's gradient with the wrong sign": ("x.T @ delta + 2.0 * l2 * kernel", "x.T @ delta - 2.0 * l2 * kernel"),
+        "mean squared error's gradient without the 2": ("delta = 2.0 * (z - y) / z.size", "delta = (z - y) / z.size"),
+        "dbias averaged over the batch": ("delta.sum(axis=0)\n", "delta.sum(axis=0) / len(x)\n"),
+        "L1 penalty in the loss": ("loss = np.mean((z - y) ** 2) + l2 * np.sum(kernel ** 2)",
+                                   "loss = np.mean((z - y) ** 2) + l2 * np.sum(np.abs(kernel))"),
     },
     "early_stopping": {
         "patience off by one (wait > patience)": ("if wait >= patience:", "if wait > patience:"),
@@ -112,6 +180,17 @@ MUTANTS = {
         "never stops early (last = len)": ("    return len(val_losses) - 1, best_epoch", "    return len(val_losses), best_epoch"),
         "epochs counted from 1": ("return epoch, best_epoch", "return epoch + 1, best_epoch + 1"),
         "min_delta ignored": ("if loss < best - min_delta:", "if loss < best:"),
+        "min_delta relative to the best loss": ("if loss < best - min_delta:", "if loss < best * (1 - min_delta):"),
+        "patience compared before the counter grows": ("""            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch""", """            if wait >= patience:
+                return epoch, best_epoch
+            wait += 1"""),
+        "patience 0 taken as 'never stop'": ("if wait >= patience:", "if patience and wait >= patience:"),
+        "best starts at the first loss (epoch 0 not an improvement)": (
+            "best, best_epoch, wait = np.inf, 0, 0", "best, best_epoch, wait = val_losses[0], 0, 0"),
+        "nnlab's EarlyStopping driven by a stand-in model": _DRIVE_EARLY_STOPPING.format(lib="nnlab"),
+        "Keras' EarlyStopping driven by a stand-in model": _KERAS + _DRIVE_EARLY_STOPPING.format(lib="keras"),
     },
 }
 

@@ -4,7 +4,10 @@ an L2-penalized gradient and the early-stopping rule.
 The expected values are worked out by hand here, or with this module's own few-line
 formulas and central differences (never by calling nnlab.layers or nnlab.callbacks).
 """
+import contextlib
 import math
+import sys
+from unittest import mock
 
 import numpy as np
 
@@ -12,6 +15,28 @@ from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, p
 
 __all__ = ["check_dropout_layer", "check_batchnorm_forward", "check_batchnorm_backward",
            "check_l2_grads", "check_early_stopping"]
+
+
+@contextlib.contextmanager
+def _own_code_only(what, nnlab_methods, keras_methods=()):
+    """For the hidden tests: inside the block, calls to nnlab's (and, if it is imported, Keras')
+    version of `what` raise; a Keras import that happens inside the block fails the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"this exercise asks for your own NumPy code: the tests do not accept "
+                             f"calls to nnlab's or Keras' {what}")
+    had_keras = "keras" in sys.modules
+    with contextlib.ExitStack() as stack:
+        for owner, name in nnlab_methods:
+            stack.enter_context(mock.patch.object(owner, name, refuse))
+        keras = sys.modules.get("keras")
+        for path, name in (keras_methods if keras is not None else ()):
+            owner = keras
+            for part in path.split("."):
+                owner = getattr(owner, part)
+            stack.enter_context(mock.patch.object(owner, name, refuse))
+        yield
+    if not had_keras and "keras" in sys.modules:
+        raise AssertionError(f"this exercise asks for your own NumPy code: do not use Keras for {what}")
 
 
 def _arr(what, got):
@@ -157,10 +182,14 @@ def check_batchnorm_backward(batchnorm_backward):
     x = r.normal(size=(6, 3)) * [1.0, 3.0, 0.2] + [0.0, 2.0, -1.0]
     gamma, beta, eps = np.array([1.5, -0.5, 2.0]), np.array([0.1, 0.2, 0.3]), 1e-3
     G = r.normal(size=(6, 3))
-    x0 = x.copy()
+    x0, G0, gamma0 = x.copy(), G.copy(), gamma.copy()
     got = _call(batchnorm_backward, G, x, gamma, eps)
     if not np.array_equal(x, x0):
         raise CheckFailed("batchnorm_backward changed x in place.")
+    if not np.array_equal(G, G0):
+        raise CheckFailed("batchnorm_backward changed grad_y in place: compute d = grad_y * gamma as a new array.")
+    if not np.array_equal(gamma, gamma0):
+        raise CheckFailed("batchnorm_backward changed gamma in place.")
     dx, dgamma, dbeta = (_arr(n, v) for n, v in zip(("dx", "dgamma", "dbeta"), got))
     loss = lambda: float(np.sum(G * _bn(x, gamma, beta, eps)))
     expect_shape("dx (the shape of x)", dx, (6, 3))
@@ -247,11 +276,15 @@ def check_early_stopping(early_stopping):
         ([1.0, 0.9, 0.9, 0.9], 2, 0.0, (3, 1), {
             (3, 3): "a loss equal to the best is not an improvement: use loss < best - min_delta, not <=.",
         }),
-        ([1.0, 0.95, 0.949, 0.93, 0.92, 0.91], 2, 0.05, (4, 2), {
+        ([1.0, 0.96, 0.949, 0.93, 0.92, 0.91], 2, 0.05, (4, 2), {
             (5, 5): "with min_delta=0.05 a loss must be MORE than 0.05 below the best to count: "
                     "loss < best - min_delta (not best + min_delta).",
             (4, 4): "the epoch whose weights are restored is the last one that improved by more than "
                     "min_delta (index 2), not the lowest loss seen.",
+        }),
+        ([10.0, 9.6, 9.3, 9.25], 1, 0.1, (3, 2), {
+            (1, 0): "min_delta is an absolute amount, not a fraction of the best loss: 9.6 < 10.0 - 0.1 "
+                    "is an improvement (loss < best - min_delta).",
         }),
         ([0.5, 0.4, 0.3], 1, 0.0, (2, 2), {}),
         ([0.5, 0.6, 0.7], 0, 0.0, (1, 0), {}),
