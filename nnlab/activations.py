@@ -306,7 +306,9 @@ def derivative(fn):
 def backward(fn, x, y, grad):
     """dL/dx for y = fn(x), given x, y and the upstream gradient dL/dy.
 
-    Elementwise activations: dL/dx = dL/dy * φ'(x).
+    Elementwise activations: dL/dx = dL/dy * φ'(x). Sigmoid and tanh write φ' with
+    their output, σ' = y (1 - y) and tanh' = 1 - y², so when y is given they need no
+    second exp (recurrent layers call this for every gate at every step).
     Softmax (last axis): dL/dx = y * (dL/dy - Σ_j dL/dy_j y_j).
 
     Args:
@@ -326,4 +328,8 @@ def backward(fn, x, y, grad):
         return y * (grad - np.sum(grad * y, axis=axis, keepdims=True))
     if base is linear:
         return grad
+    if y is not None and base is sigmoid:
+        return grad * y * (1 - y)
+    if y is not None and base is tanh:
+        return grad * (1 - y * y)
     return grad * derivative(fn)(x)
