@@ -285,3 +285,24 @@ def test_changing_trainable_after_training_asks_to_compile_again():
     model.fit(x, y, epochs=2, verbose=0)
     for before, after in zip(frozen, model.get_layer("first").get_weights()):
         np.testing.assert_array_equal(before, after)
+
+
+def test_fit_skips_backward_of_layers_with_nothing_trainable_before_them():
+    """Augmentation at the input has no weights and nothing before it: fit never calls its
+    backward; model.backward(grad) (input_grad=True) still returns dL/dx through it."""
+    from nnlab.layers import Flatten, RandomFlip
+
+    calls = []
+
+    class CountingFlip(RandomFlip):
+        def backward(self, grad):
+            calls.append(1)
+            return super().backward(grad)
+
+    model = Sequential([Input(shape=(4, 4, 1)), CountingFlip(seed=0), Flatten(), Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).normal(size=(8, 4, 4, 1))
+    model.fit(x, np.zeros((8, 2)), epochs=1, batch_size=4, verbose=0)
+    assert calls == []
+    model.forward(x, training=True)
+    assert model.backward(np.ones((8, 2))).shape == x.shape and calls == [1]

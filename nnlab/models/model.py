@@ -153,20 +153,27 @@ class Model:
             values.append(layer(inputs, training=training))
         return values[-1]
 
-    def backward(self, grad):
+    def backward(self, grad, input_grad=True):
         """Backpropagate dL/d(output) through every layer in reverse order.
 
         Each layer stores dL/dθ in `layer.grads` and returns dL/d(its input). Where one
         tensor feeds several layers, the gradients coming back from them are added.
 
+        Args:
+            grad: dL/d(output).
+            input_grad: also compute dL/dx. With False (what `fit` uses), layers with no
+                trainable weights at or before them (augmentation layers at the input,
+                say) are skipped: nothing they would compute is needed.
+
         Returns:
-            dL/dx, the gradient with respect to the model's input.
+            dL/dx, the gradient with respect to the model's input (None if skipped).
         """
         pending = {len(self._nodes) - 1: grad}
         grad_x = None
+        needed = self._needs_backward() if not input_grad else None
         for i in range(len(self._nodes) - 1, -1, -1):
             layer, parents = self._nodes[i]
-            if i not in pending:
+            if i not in pending or (needed is not None and not needed[i]):
                 continue
             grad_in = layer.backward(pending.pop(i))
             if not parents:
@@ -176,6 +183,14 @@ class Model:
             for p, g in zip(parents, grads_in):
                 pending[p] = g if p not in pending else pending[p] + g
         return grad_x
+
+    def _needs_backward(self):
+        """For each node: does it, or any layer feeding it, have trainable weights?"""
+        needed = []
+        for layer, parents in self._nodes:                  # parents come first
+            own = layer.trainable and bool(layer.grads)
+            needed.append(own or any(needed[p] for p in parents))
+        return needed
 
     def __call__(self, x, training=False):
         """`model(x)`: the same as `forward(x, training)`."""
@@ -367,7 +382,7 @@ class Model:
         loss = float(self.loss(y, y_pred)) + sum(self.losses)    # + penalties, as Keras
         if not math.isfinite(loss):
             return loss
-        self.backward(self.loss.gradient(y, y_pred))
+        self.backward(self.loss.gradient(y, y_pred), input_grad=False)
         for layer in self.layers:
             layer.add_penalty_gradients()
         params, grads = self._params_and_grads()
