@@ -55,8 +55,9 @@ def _missing(reason):
 
 def chromium_executable():
     """Debian's Chromium binary (not Playwright's download, unavailable offline)."""
-    for candidate in (os.environ.get("NNLAB_CHROMIUM"), "/usr/lib/chromium/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    chosen = os.environ.get("NNLAB_CHROMIUM")     # a path, to use another build
+    for candidate in ([chosen] if chosen else ["/usr/lib/chromium/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")]):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -298,12 +299,11 @@ def test_lesson_in_jupyterlab(page, lab, artifacts, lesson, record_property):
     handle = slider.locator(".noUi-handle")
     handle.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_timeout(300)
-    wait_idle(page, timeout=STEP_TIMEOUT)
     page.wait_for_function(
         """([el, before]) => { const img = el.querySelector('img'); return img && img.complete
-             && img.naturalWidth > 0 && img.getAttribute('src').length > 100; }""",
-        arg=[widget.element_handle(), before])
+             && img.naturalWidth > 0 && img.getAttribute('src') !== before; }""",
+        arg=[widget.element_handle(), figure.get_attribute("src")], timeout=STEP_TIMEOUT * 1000)
+    wait_idle(page, timeout=STEP_TIMEOUT)
     after = image_hash(widget.locator("img").first)
     assert after != before, f"{lesson}: moving the slider did not change the figure"
     widget.screenshot(path=str(artifacts / f"lesson-{lesson}-widget-after.png"))
