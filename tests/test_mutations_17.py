@@ -22,6 +22,20 @@ def backward(root):
         node._backward()
 '''
 
+_PREORDER_BACKWARD = '''
+def backward(root):
+    seen = set()
+    root.grad = np.ones_like(root.data)
+    def go(node):                                  # a node's step may run before all its users'
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        node._backward()
+        for parent in node._parents:
+            go(parent)
+    go(root)
+'''
+
 MUTANTS = {
     "matmul": {
         "= instead of += for a": ("a.grad += out.grad @ b.data.T", "a.grad = out.grad @ b.data.T"),
@@ -36,6 +50,11 @@ MUTANTS = {
                                            ("a.data.T @ out.grad", "a.data.T @ np.ones_like(out.grad)")),
         "a's gradient built from a instead of b": ("out.grad @ b.data.T", "out.grad @ a.data.T"),
         "b.grad from the output instead of a": ("a.data.T @ out.grad", "out.data.T @ out.grad"),
+        "float32 product": ("a.grad += out.grad @ b.data.T", "a.grad += (out.grad @ b.data.T).astype(np.float32)"),
+        "both sums taken before either is stored (a @ a loses one)": _edit("matmul", (
+            "        a.grad += out.grad @ b.data.T\n        b.grad += a.data.T @ out.grad\n",
+            "        da = a.grad + out.grad @ b.data.T\n        db = b.grad + a.data.T @ out.grad\n"
+            "        a.grad = da\n        b.grad = db\n")),
     },
     "add": {
         "no reduction at all": _edit("add", ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n    for axis, size in enumerate(shape):\n        if size == 1:\n            grad = grad.sum(axis=axis, keepdims=True)\n", "")),
@@ -48,6 +67,8 @@ MUTANTS = {
         "= instead of +=": _edit("add", ("a.grad += unbroadcast", "a.grad = unbroadcast"),
                                  ("b.grad += unbroadcast", "b.grad = unbroadcast")),
         "b's gradient reduced to a's shape": ("unbroadcast(out.grad, b.data.shape)", "unbroadcast(out.grad, a.data.shape)"),
+        "one leading axis removed (if, not while)": ("while grad.ndim > len(shape):", "if grad.ndim > len(shape):"),
+        "first slice instead of the sum over a leading axis": ("grad = grad.sum(axis=0)", "grad = grad[0]"),
     },
     "tanh": {
         "1 - y instead of 1 - y**2": ("(1 - y ** 2)", "(1 - y)"),
@@ -59,6 +80,9 @@ MUTANTS = {
         "in-place tanh of the input": ("y = np.tanh(a.data)", "y = np.tanh(a.data, out=a.data)"),
         "upstream from a.grad instead of out.grad": ("a.grad += out.grad * (1 - y ** 2)", "a.grad += a.grad * (1 - y ** 2) + out.grad * 0"),
         "output not linked to its input": ("out = Tensor(y, (a,))", "out = Tensor(y)"),
+        "upstream gradient changed in place": ("        a.grad += out.grad * (1 - y ** 2)\n",
+                                               "        out.grad *= 1 - y ** 2\n        a.grad += out.grad\n"),
+        "float32 forward value": ("y = np.tanh(a.data)", "y = np.tanh(a.data.astype(np.float32)).astype(np.float64)"),
     },
     "backward": {
         "not reversed (inputs first)": ("for node in reversed(order):", "for node in order:"),
@@ -73,6 +97,7 @@ MUTANTS = {
                                                           "    for node in reversed(order):\n        node._backward()\n    root.grad = np.ones_like(root.data)")),
         "only the root's own step": ("    for node in reversed(order):\n        node._backward()", "    root._backward()"),
         "visits only the first parent": ("for parent in node._parents:", "for parent in node._parents[:1]:"),
+        "pre-order recursion, each _backward on first reach": _PREORDER_BACKWARD,
     },
 }
 test_solution_passes, test_mutant_is_rejected = mutation_tests(SLUG, MUTANTS)

@@ -117,6 +117,9 @@ def check_tanh_backward(tanh, Tensor):
     _run_backward(out, G, "tanh")
     if not np.array_equal(a.data, X):
         raise CheckFailed("the backward step of tanh changed a.data: only a.grad may change.")
+    if not np.array_equal(np.asarray(out.grad, dtype=float), G):
+        raise CheckFailed("the backward step of tanh changed out.grad (an in-place `out.grad *= ...`?): "
+                          "out.grad is dL/d out and must stay as it is; only a.grad may change.")
     right = G * (1 - t ** 2)
     got = np.asarray(a.grad, dtype=float)
     if got.shape == right.shape and np.allclose(got, G * (1 - t)):
