@@ -372,8 +372,7 @@ class ModelCheckpoint(Callback):
             warnings.warn(f"Can save best model only with {self.monitor} available, skipping.",
                           stacklevel=2)
             return
-        minimize = (self.mode == "min" or (self.mode == "auto" and not (
-            "acc" in self.monitor or self.monitor.startswith("fmeasure"))))
+        minimize = _direction(self.monitor, self.mode, "ModelCheckpoint") == "min"
         best_text = f"{(math.inf if minimize else -math.inf) if self.best is None else self.best:.5f}"
         improved = self.best is None or (current < self.best if minimize else current > self.best)
         if improved:

@@ -316,3 +316,13 @@ def test_terminate_on_nan_stops_instead_of_raising():
     history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0,
                         callbacks=[TerminateOnNaN()])
     assert history.epoch == [0] and np.isnan(history.history["loss"][0])
+
+
+def test_checkpoint_auto_mode_keeps_the_highest_auc_precision_recall():
+    # Keras 3 reads the direction from the metric (AUC, Precision, Recall: "up"), so with
+    # mode="auto" a higher value is the better one; 0.5 after 0.6 is no improvement.
+    for monitor in ("val_auc", "val_precision", "recall"):
+        callback = ModelCheckpoint("best.keras", monitor=monitor, save_best_only=True)
+        _, model = run(callback, [0.6, 0.5, 0.7], monitor=monitor)
+        assert model.saved == ["best.keras", "best.keras"], monitor
+        assert callback.best == 0.7
