@@ -425,7 +425,8 @@ class ReduceLROnPlateau(Callback):
 
     After `patience` epochs without an improvement (by more than `min_delta`), the
     learning rate becomes max(lr · factor, min_lr), and `cooldown` epochs pass before
-    the count starts again, as in Keras.
+    the count starts again, as in Keras. Like Keras it adds the epoch's learning rate
+    (before any reduction) to the logs, so `history.history["learning_rate"]` exists.
 
     Args:
         monitor: Defaults to "val_loss".
@@ -453,10 +454,12 @@ class ReduceLROnPlateau(Callback):
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
+        logs = {} if logs is None else logs
+        logs["learning_rate"] = float(self.model.optimizer.learning_rate)   # before any change, as Keras
+        current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which "
-                          f"is not available. Available metrics are: {','.join(logs or {})}.",
+                          f"is not available. Available metrics are: {','.join(logs)}.",
                           stacklevel=2)
             return
         if self.cooldown_counter > 0:

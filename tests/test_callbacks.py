@@ -326,3 +326,16 @@ def test_checkpoint_auto_mode_keeps_the_highest_auc_precision_recall():
         _, model = run(callback, [0.6, 0.5, 0.7], monitor=monitor)
         assert model.saved == ["best.keras", "best.keras"], monitor
         assert callback.best == 0.7
+
+
+def test_reduce_lr_on_plateau_logs_the_learning_rate_like_keras():
+    # Keras 3.15.1: fit(epochs=2, ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5,
+    # min_delta=10)) gives history["learning_rate"] == [0.01, 0.01]: the rate of the epoch
+    # is logged before the reduction made at the end of epoch 2.
+    from nnlab.callbacks import ReduceLROnPlateau
+    model, x, y = _tiny_model()
+    model.optimizer.learning_rate = 0.01
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10)])
+    assert history.history["learning_rate"] == pytest.approx([0.01, 0.01])
+    assert model.optimizer.learning_rate == pytest.approx(0.005)
