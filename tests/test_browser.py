@@ -281,9 +281,10 @@ def test_lesson_in_jupyterlab(page, lab, artifacts, lesson, record_property):
     for bad in ("Error displaying widget", "Loading widget...", "model not found"):
         assert bad not in body, f"{lesson}: widget shows {bad!r}"
     sliders = page.locator(".widget-interact .widget-slider")
-    assert sliders.count() >= 1
+    assert sliders.count() >= 1, f"{lesson}: no slider rendered"
     for i in range(sliders.count()):
-        assert sliders.nth(i).locator(".noUi-handle").count() == 1
+        sliders.nth(i).scroll_into_view_if_needed()
+        expect_visible(sliders.nth(i).locator(".noUi-handle"))
     page.evaluate("() => window.jupyterapp.shell.currentWidget.content.scrollToItem(0)")
     page.wait_for_timeout(300)
     page.screenshot(path=str(artifacts / f"lesson-{lesson}-top.png"))
