@@ -9,9 +9,11 @@ the figure, and the browser console stays clean. A simulated student fills in th
 first exercise, sees the ✓ line, saves, and `nnlab-grade` scores the saved notebook.
 The static site (`nnlab-site`) is built and every page, link and image is checked.
 
-Screenshots of every checked page go to pytest's temporary folder
-(`<basetemp>/browser-artifacts0/`, e.g. /tmp/pytest-of-$USER/pytest-N/...; the path is
-printed with `-rA`), or to $NNLAB_BROWSER_ARTIFACTS when set.
+Screenshots of every checked page (lesson tops, each widget before and after the slider
+moved, the exercise's ✓ line, the site's index and lesson 01) are test artifacts in
+pytest's temporary folder, `browser-artifacts0/` under its basetemp (with -n 2:
+/tmp/pytest-of-$USER/pytest-N/popen-gwK/browser-artifacts0/; pytest keeps the last three
+runs), or in $NNLAB_BROWSER_ARTIFACTS when set.
 
 Select them with `pytest -m browser`. They need Debian's `chromium` and Playwright
 (`pip install -e ".[dev]"`); without them they are skipped, except when CI=true,
