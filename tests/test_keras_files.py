@@ -132,3 +132,28 @@ def test_keras_text_model_opens_in_nnlab(tmp_path):
     ours = load_model(tmp_path / "text.keras")
     np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(model.predict(x, verbose=0)),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_but_untrained_models_keep_keras_optimizer_layout(tmp_path):
+    import io
+    import warnings
+    import zipfile
+
+    import h5py
+    # Keras writes an optimizer that never stepped as two variables (iterations, learning
+    # rate); nnlab reads that without a warning and writes the same two.
+    theirs = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+    theirs.compile(optimizer="adam", loss="mse")
+    theirs.save(tmp_path / "k.keras")
+    ours = Sequential([L.Input(shape=(4,)), L.Dense(2)])
+    ours.compile(optimizer="adam", loss="mse")
+    ours.save(tmp_path / "n.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        restored = load_model(tmp_path / "k.keras")
+    assert restored.optimizer.iterations == 0 and restored.optimizer.built is False
+
+    def optimizer_vars(path):
+        with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as f:
+            return sorted(f["optimizer/vars"].keys())
+    assert optimizer_vars(tmp_path / "n.keras") == optimizer_vars(tmp_path / "k.keras") == ["0", "1"]

@@ -73,14 +73,15 @@ def _write_h5(model, target):
             for i, value in enumerate(layer.params.values()):
                 group.create_dataset(str(i), data=value)
         opt = model.optimizer if model.compiled else None
-        if opt is not None and getattr(opt, "built", False):
+        if opt is not None:              # an unbuilt optimizer (no step yet): the first two only
             group = f.create_group("optimizer/vars")
             group.attrs["name"] = opt.name
-            state = opt.get_state()
             group.create_dataset("0", data=np.int64(opt.iterations))
             group.create_dataset("1", data=np.float32(opt.learning_rate))
-            for i, key in enumerate(keras_format.optimizer_slot_keys(opt), start=2):
-                group.create_dataset(str(i), data=state[key])
+            if getattr(opt, "built", False):
+                state = opt.get_state()
+                for i, key in enumerate(keras_format.optimizer_slot_keys(opt), start=2):
+                    group.create_dataset(str(i), data=state[key])
 
 
 def _numeric(dataset, where):
@@ -138,7 +139,8 @@ def _set_from_h5(model, data, where, with_optimizer):
         raise ModelFileError(f"{where} holds weights for layers this model does not have "
                              f"({sorted(extra)[:3]}): the architectures differ.")
     opt_vars = data["optimizer"]
-    if with_optimizer and model.compiled and len(opt_vars) >= 2:
+    # 2 variables (iterations, learning rate): the optimizer never took a step, nothing to restore
+    if with_optimizer and model.compiled and len(opt_vars) > 2:
         params, _ = model._params_and_grads()
         opt = model.optimizer
         if not getattr(opt, "built", False):
