@@ -216,10 +216,10 @@ def test_layers_and_options_nnlab_lacks_are_named(tmp_path):
     model, _, _ = trained_mlp()
     members = _members(model, tmp_path)
     config = json.loads(members["config.json"])
-    config["config"]["layers"][1]["class_name"] = "LSTM"
+    config["config"]["layers"][1]["class_name"] = "LayerNormalization"
     members["config.json"] = json.dumps(config)
-    with pytest.raises(ModelFileError, match="layer nnlab does not have: Unknown layer: 'LSTM'"):
-        load_model(_zip(tmp_path / "lstm.keras", members))
+    with pytest.raises(ModelFileError, match="layer nnlab does not have: Unknown layer: 'LayerNormalization'"):
+        load_model(_zip(tmp_path / "norm.keras", members))
     config["config"]["layers"][1]["class_name"] = "Dense"
     config["config"]["layers"][1]["config"]["kernel_constraint"] = {
         "module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2}}
