@@ -368,9 +368,9 @@ class ModelCheckpoint(Callback):
             self._save(filepath)
             return
         current = logs.get(self.monitor)
-        if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available, skipping.",
-                          stacklevel=2)
+        if current is None:            # Keras 3 warns and saves anyway
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
+            self._save(filepath)
             return
         minimize = _direction(self.monitor, self.mode, "ModelCheckpoint") == "min"
         best_text = f"{(math.inf if minimize else -math.inf) if self.best is None else self.best:.5f}"

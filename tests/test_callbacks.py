@@ -339,3 +339,12 @@ def test_reduce_lr_on_plateau_logs_the_learning_rate_like_keras():
         ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10)])
     assert history.history["learning_rate"] == pytest.approx([0.01, 0.01])
     assert model.optimizer.learning_rate == pytest.approx(0.005)
+
+
+def test_checkpoint_best_only_without_the_monitor_warns_and_saves_as_keras():
+    # Keras 3.15.1 (ModelCheckpoint._should_save_model): the monitor missing from the logs
+    # gives the warning "Can save best model only with val_loss available." and a save.
+    callback = ModelCheckpoint("m.keras", monitor="val_loss", save_best_only=True)
+    with pytest.warns(UserWarning, match="Can save best model only with val_loss available"):
+        _, model = run(callback, [1.0, 2.0], monitor="loss")
+    assert model.saved == ["m.keras", "m.keras"]
