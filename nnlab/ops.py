@@ -27,7 +27,13 @@ def _dtype(dtype):
 
 # ---- creating and converting -------------------------------------------------------------
 def convert_to_tensor(x, dtype=None, sparse=None):
-    """`x` as a NumPy array (nnlab's tensors are NumPy arrays)."""
+    """`x` as a NumPy array (nnlab's tensors are NumPy arrays).
+
+    Python floats (not NumPy arrays) become floatx, as in Keras: [1.0, 2.0] -> float32.
+    """
+    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
+        x = np.asarray(x)
+        return x.astype(_config.floatx()) if x.dtype == np.float64 else x
     return np.asarray(x, dtype=dtype)
 
 
@@ -53,7 +59,7 @@ def ones(shape, dtype=None):
 
 
 def full(shape, fill_value, dtype=None):
-    return np.full(shape, fill_value, dtype=dtype)
+    return np.full(shape, fill_value, dtype=_dtype(dtype))
 
 
 def zeros_like(x, dtype=None):
@@ -77,6 +83,10 @@ def arange(start, stop=None, step=1, dtype=None):
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    if dtype is None:            # floatx, unless start or stop is a wider float array
+        floats = [v.dtype for v in (start, stop)
+                  if hasattr(v, "dtype") and np.issubdtype(v.dtype, np.floating)]
+        dtype = np.result_type(_config.floatx(), *floats)
     return np.linspace(start, stop, num, endpoint, retstep, dtype, axis)
 
 

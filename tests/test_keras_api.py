@@ -59,6 +59,21 @@ def test_ops_by_hand():
         ops.fft
 
 
+
+def test_ops_float_results_default_to_floatx():
+    # Keras 3.15.1 (numpy backend too): ops.full((2,), 3) -> float32 [3., 3.];
+    # ops.linspace(0, 1, 5) -> float32; ops.convert_to_tensor([1.0, 2]) -> float32;
+    # a float64 array given to convert_to_tensor or linspace stays float64.
+    assert ops.full((2,), 3).dtype == np.float32
+    np.testing.assert_array_equal(ops.full((2,), 3), [3.0, 3.0])
+    assert ops.linspace(0, 1, 5).dtype == np.float32
+    np.testing.assert_allclose(ops.linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1])
+    assert ops.linspace(np.float64(0), 1, 3).dtype == np.float64
+    assert ops.convert_to_tensor([1.0, 2]).dtype == np.float32
+    assert ops.convert_to_tensor(np.array([1.0, 2])).dtype == np.float64
+    assert ops.convert_to_tensor([1.0, 2], dtype="float64").dtype == np.float64
+    assert ops.full((2,), 3, dtype="int32").dtype == np.int32
+
 def test_config_switches_are_harmless():
     nnlab.config.disable_traceback_filtering()
     assert not nnlab.config.is_traceback_filtering_enabled()
