@@ -345,11 +345,13 @@ class ModelCheckpoint(Callback):
                 f'Failed to format this callback filepath: "{self.filepath}". '
                 f"The field {e} is not among epoch, batch and the logs' keys {sorted(logs)}.") from None
 
-    def _save(self, filepath):
+    def _save(self, filepath, epoch):
         if self.save_weights_only:
             self.model.save_weights(filepath)
         else:
             self.model.save(filepath)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches_seen += 1
@@ -365,22 +367,22 @@ class ModelCheckpoint(Callback):
         if not self.save_best_only:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
-            self._save(filepath)
+            self._save(filepath, epoch)
             return
         current = logs.get(self.monitor)
         if current is None:            # Keras 3 warns and saves anyway
             warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=2)
-            self._save(filepath)
+            self._save(filepath, epoch)
             return
         minimize = _direction(self.monitor, self.mode, "ModelCheckpoint") == "min"
-        best_text = f"{(math.inf if minimize else -math.inf) if self.best is None else self.best:.5f}"
+        best_text = "None" if self.best is None else f"{self.best:.5f}"    # Keras 3's words
         improved = self.best is None or (current < self.best if minimize else current > self.best)
         if improved:
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_text} to "
                       f"{current:.5f}, saving model to {filepath}")
             self.best = current
-            self._save(filepath)
+            self._save(filepath, epoch)
         elif self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_text}")
 

@@ -114,7 +114,10 @@ def test_checkpoint_best_only_scripted(capsys):
     _, model = run(callback, [3.0, 2.0, 2.5, 1.0], monitor="loss")
     assert model.saved == ["m_01-3.0.keras", "m_02-2.0.keras", "m_04-1.0.keras"]
     out = capsys.readouterr().out
-    assert "Epoch 1: loss improved from inf to 3.00000, saving model to m_01-3.0.keras" in out
+    # Keras 3.15.1's words: "improved from None" for the first value, then "finished saving"
+    assert "Epoch 1: loss improved from None to 3.00000, saving model to m_01-3.0.keras" in out
+    assert "Epoch 1: finished saving model to m_01-3.0.keras" in out
+    assert "Epoch 3: finished saving" not in out
     assert "Epoch 3: loss did not improve from 2.00000" in out
     maximize = ModelCheckpoint("a.keras", monitor="val_accuracy", save_best_only=True)
     assert run(maximize, [0.5, 0.4, 0.6], monitor="val_accuracy")[1].saved == ["a.keras"] * 2
