@@ -16,6 +16,8 @@ LearningRateScheduler, TerminateOnNaN and CSVLogger are there for Keras programs
 import math
 import warnings
 
+import numpy as np
+
 _MAX_DIRECTION = ("acc", "auc", "precision", "recall", "f1", "fmeasure")
 _MIN_DIRECTION = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "hinge")
 
@@ -487,7 +489,9 @@ class LearningRateScheduler(Callback):
     """Set the learning rate at the start of every epoch: lr = schedule(epoch, lr).
 
     Args:
-        schedule: a function of (epoch index from 0, current learning rate) -> new rate.
+        schedule: a function of (epoch index from 0, current learning rate) -> new rate,
+            a float (Python or NumPy; an int is refused, as in Keras). A function of the
+            epoch only is accepted too.
         verbose: 1 prints the new rate each epoch. Defaults to 0.
     """
 
@@ -498,9 +502,12 @@ class LearningRateScheduler(Callback):
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch, logs=None):
-        lr = self.schedule(epoch, float(self.model.optimizer.learning_rate))
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr):
-            raise ValueError(f'The output of the "schedule" function should be a float. Got: {lr!r}')
+        try:
+            lr = self.schedule(epoch, float(self.model.optimizer.learning_rate))
+        except TypeError:                        # Keras also accepts schedule(epoch)
+            lr = self.schedule(epoch)
+        if not isinstance(lr, (float, np.floating)) or not math.isfinite(lr):
+            raise ValueError(f"The output of the `schedule` function should be a float. Got: {lr!r}")
         self.model.optimizer.learning_rate = float(lr)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")

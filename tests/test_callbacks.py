@@ -351,3 +351,18 @@ def test_checkpoint_best_only_without_the_monitor_warns_and_saves_as_keras():
     with pytest.warns(UserWarning, match="Can save best model only with val_loss available"):
         _, model = run(callback, [1.0, 2.0], monitor="loss")
     assert model.saved == ["m.keras", "m.keras"]
+
+
+def test_learning_rate_scheduler_accepts_what_keras_accepts():
+    # Keras 3.15.1: a NumPy float32 rate is accepted, and so is a schedule of the epoch
+    # only (its "old API"); an int is refused ("should be a float. Got: 1").
+    from nnlab.callbacks import LearningRateScheduler
+    model, x, y = _tiny_model()
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        LearningRateScheduler(lambda epoch, lr: np.float32(0.5) * np.float32(0.25 + epoch))])
+    assert history.history["learning_rate"] == pytest.approx([0.125, 0.625])
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        LearningRateScheduler(lambda epoch: 0.01 * (epoch + 1))])
+    assert history.history["learning_rate"] == pytest.approx([0.01, 0.02])
+    with pytest.raises(ValueError, match="should be a float. Got: 1"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: 1)])
