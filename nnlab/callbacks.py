@@ -529,6 +529,9 @@ class TerminateOnNaN(Callback):
 class CSVLogger(Callback):
     """Write the logs of every epoch as a row of a CSV file (columns: epoch, then the keys).
 
+    The columns are those of the first epoch, sorted, as in Keras 3; when they include no
+    `val_` key, a `val_` column is added for each (filled with "NA" without validation).
+
     Args:
         filename: the CSV file.
         separator: Defaults to ",".
@@ -553,6 +556,10 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self._keys is None:
             self._keys = sorted(logs)
+            # Keras 3 reserves val_ columns when the first epoch has none (they may come
+            # later, with validation_freq > 1); without validation they hold "NA"
+            if self._keys and not any(k.startswith("val_") for k in self._keys):
+                self._keys += [f"val_{k}" for k in self._keys]
         with open(self.filename, "a", newline="", encoding="utf-8") as f:
             writer = csv.writer(f, delimiter=self.separator)
             if self._header:

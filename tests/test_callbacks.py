@@ -303,8 +303,10 @@ def test_learning_rate_scheduler_and_csv_logger(tmp_path):
         LearningRateScheduler(lambda epoch, lr: 0.1 / (epoch + 1)), CSVLogger(path)])
     assert history.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.1 / 3])
     rows = path.read_text().splitlines()
-    assert rows[0] == "epoch,accuracy,learning_rate,loss" and len(rows) == 4
-    assert rows[2].split(",")[0] == "1"
+    # Keras 3.15.1's CSVLogger adds val_ columns ("NA") when the first epoch has none
+    assert rows[0] == ("epoch,accuracy,learning_rate,loss,val_accuracy,val_learning_rate,"
+                       "val_loss") and len(rows) == 4
+    assert rows[2].split(",")[0] == "1" and rows[2].split(",")[4:] == ["NA", "NA", "NA"]
     assert float(rows[3].split(",")[2]) == pytest.approx(0.1 / 3)
 
 
@@ -366,3 +368,22 @@ def test_learning_rate_scheduler_accepts_what_keras_accepts():
     assert history.history["learning_rate"] == pytest.approx([0.01, 0.02])
     with pytest.raises(ValueError, match="should be a float. Got: 1"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[LearningRateScheduler(lambda e, lr: 1)])
+
+
+def test_csv_logger_matches_keras_file(tmp_path):
+    # Keras 3.15.1: Sequential([Input((2,)), Dense(1)]).compile("sgd", "mse") and
+    # fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, callbacks=[CSVLogger(path)]) writes
+    # 'epoch,loss,val_loss\r\n0,<loss>,NA\r\n1,<loss>,NA\r\n'.
+    from nnlab.callbacks import CSVLogger
+    model = Sequential([Input(shape=(2,)), Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    path = tmp_path / "log.csv"
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0, callbacks=[CSVLogger(path)])
+    text = path.read_bytes().decode()
+    lines = text.split("\r\n")
+    assert lines[0] == "epoch,loss,val_loss" and lines[-1] == ""
+    assert [line.split(",")[0::2] for line in lines[1:3]] == [["0", "NA"], ["1", "NA"]]
+    # with validation the columns are the logs' keys only
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0, validation_split=0.5,
+              callbacks=[CSVLogger(path)])
+    assert path.read_text().splitlines()[0] == "epoch,loss,val_loss"
