@@ -387,3 +387,17 @@ def test_csv_logger_matches_keras_file(tmp_path):
     model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0, validation_split=0.5,
               callbacks=[CSVLogger(path)])
     assert path.read_text().splitlines()[0] == "epoch,loss,val_loss"
+
+
+def test_terminate_on_nan_raise_error_as_keras():
+    # Keras 3.15.1: TerminateOnNaN(raise_error=True) raises RuntimeError("NaN or Inf loss
+    # encountered at batch 1. ...") and on_train_end hooks do not run.
+    from nnlab.callbacks import TerminateOnNaN
+    model, x, y = _tiny_model()
+    x = x.copy()
+    x[5] = np.nan                                       # in the second batch of 4
+    ended = []
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 1"):
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[
+            TerminateOnNaN(raise_error=True), LambdaCallback(on_train_end=ended.append)])
+    assert ended == []
