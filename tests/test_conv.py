@@ -228,3 +228,15 @@ def test_direct_forward_gives_clear_errors():
         layer.forward(np.ones((1, 5, 5, 3)))
     with pytest.raises(ValueError, match=r"'c1'.*\(batch, height, width, channels\).*\(None, 5, 5\)"):
         layer.forward(np.ones((1, 5, 5)))
+
+
+def test_conv1d_unsupported_options_are_named_as_conv1d():
+    # Keras' Conv1D(2, 3, dilation_rate=2) and data_format="channels_first" are valid;
+    # nnlab refuses them naming Conv1D, its argument as given, and 1-D advice
+    from nnlab.layers import Conv1D
+    with pytest.raises(ValueError, match=r"^nnlab's Conv1D supports only dilation_rate=1\. "
+                                         r"Received: dilation_rate=2$"):
+        Conv1D(2, 3, dilation_rate=2)
+    with pytest.raises(ValueError, match=r"steps, channels.*x\.transpose\(0, 2, 1\)"):
+        Conv1D(2, 3, data_format="channels_first")
+    assert Conv1D(2, 3, dilation_rate=(1,)).get_config()["dilation_rate"] == 1

@@ -246,3 +246,10 @@ def test_global_max_pooling_by_hand_ties_and_gradients():
     distinct = np.random.default_rng(5).permutation(2 * 3 * 4 * 5).reshape(2, 3, 4, 5) / 10.0
     check_gradients(GlobalMaxPooling2D(), distinct)
     check_gradients(GlobalMaxPooling2D(keepdims=True), distinct)
+
+
+def test_1d_pooling_channels_first_advice_is_for_sequences():
+    from nnlab.layers import GlobalAveragePooling1D, GlobalMaxPooling1D
+    for cls in (GlobalAveragePooling1D, GlobalMaxPooling1D):
+        with pytest.raises(ValueError, match=r"steps, channels.*x\.transpose\(0, 2, 1\)"):
+            cls(data_format="channels_first")

@@ -35,15 +35,16 @@ def padding(value):
     return value.lower()
 
 
-def data_format(value):
-    """Only 'channels_last' (or None, meaning it) is supported."""
+def data_format(value, sequences=False):
+    """Only 'channels_last' (or None, meaning it) is supported (`sequences`: 1-D layers)."""
     if value is None or value == "channels_last":
         return "channels_last"
     if value == "channels_first":
+        layout, move = (("sequences as steps, channels", "x.transpose(0, 2, 1)") if sequences
+                        else ("images as height, width, channels", "x.transpose(0, 2, 3, 1)"))
         raise ValueError(
-            "nnlab supports only data_format='channels_last' (images as height, width, "
-            "channels). Received: data_format='channels_first'. Move the channel axis "
-            "last, e.g. x.transpose(0, 2, 3, 1).")
+            f"nnlab supports only data_format='channels_last' ({layout}). Received: "
+            f"data_format='channels_first'. Move the channel axis last, e.g. {move}.")
     raise ValueError(
         "The `data_format` argument must be one of 'channels_last', 'channels_first'. "
         f"Received: data_format={value!r}")

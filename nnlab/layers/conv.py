@@ -196,6 +196,8 @@ class Conv1D(Conv2D):
         initializers, regularizers: as Conv2D.
         padding: 'valid', 'same', or 'causal' (k − 1 zeros on the left only, so that
             output t sees inputs up to t and none after). Defaults to 'valid'.
+        data_format: only 'channels_last' (batch, steps, channels). Defaults to None (it).
+        dilation_rate: only 1 is supported. Defaults to 1.
 
     Input shape: (batch, T, C). Output shape: (batch, T', filters).
 
@@ -213,6 +215,10 @@ class Conv1D(Conv2D):
                 value = value[0]
             return _args.positive_int(value, argname)
         k, s, d = one(kernel_size, "kernel_size"), one(strides, "strides"), one(dilation_rate, "dilation_rate")
+        if d != 1:
+            raise ValueError("nnlab's Conv1D supports only dilation_rate=1. "
+                             f"Received: dilation_rate={dilation_rate!r}")
+        _args.data_format(data_format, sequences=True)
         self.causal = padding == "causal"
         super().__init__(filters, (1, k), (1, s), "valid" if self.causal else padding,
                          data_format, (1, d), activation, use_bias, **kwargs)

@@ -325,7 +325,7 @@ class GlobalAveragePooling1D(Layer):
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        self.data_format = _args.data_format(data_format)
+        self.data_format = _args.data_format(data_format, sequences=True)
         self.keepdims = bool(keepdims)
 
     def build(self, input_shape):
