@@ -80,6 +80,19 @@ def test_float64_model_keeps_its_dtype(tmp_path):
         assert np.array_equal(a, b)
 
 
+
+def test_layer_dtype_given_as_numpy_type_saves(tmp_path):
+    # Keras 3 takes dtype=np.float64 or np.dtype("float64") and writes "float64"
+    for dtype in (np.float64, np.dtype("float64"), "float64"):
+        model = Sequential([Input(shape=(3,)), Dense(2, dtype=dtype)])
+        assert model.layers[0].get_config()["dtype"] == "float64"
+        model.save(tmp_path / "m.keras")
+        assert load_model(tmp_path / "m.keras").get_weights()[0].dtype == np.float64
+    with pytest.raises(ValueError, match="no mixed-precision policies"):
+        Dense(2, dtype="mixed_float16")
+    with pytest.raises(ValueError, match="Received: dtype='bogus'"):
+        Dense(2, dtype="bogus")
+
 def test_training_goes_on_identically(tmp_path):
     model, x, y = trained_mlp()
     model.save(tmp_path / "m.keras")

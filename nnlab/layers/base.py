@@ -64,7 +64,7 @@ class Layer:
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
         self._declared_input_shape = _as_shape(input_shape, "input_shape") if input_shape is not None else None
-        self.dtype = dtype or config.floatx()   # fixed at construction, as in Keras
+        self.dtype = _dtype_name(dtype)          # fixed at construction, as in Keras
         self.trainable = trainable
         self.params = {}
         self.grads = {}
@@ -240,6 +240,20 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"name": self.name, "shape": list(self.input_shape)}
+
+
+def _dtype_name(dtype):
+    """A layer's dtype as a name ('float32'), from None (floatx), a name or a NumPy type."""
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, str) and dtype.startswith("mixed_"):
+        raise ValueError(f"nnlab has no mixed-precision policies (dtype={dtype!r}): they speed up "
+                         "GPUs, which nnlab does not use. Use 'float32', or Keras itself (lessons/18).")
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        raise ValueError(f"Expected `dtype` to be a type name such as 'float32' or 'float64'. "
+                         f"Received: dtype={dtype!r}") from None
 
 
 def Input(shape=None, name=None, batch_size=None, dtype=None):
