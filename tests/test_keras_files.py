@@ -157,3 +157,17 @@ def test_compiled_but_untrained_models_keep_keras_optimizer_layout(tmp_path):
         with zipfile.ZipFile(path) as zf, h5py.File(io.BytesIO(zf.read("model.weights.h5"))) as f:
             return sorted(f["optimizer/vars"].keys())
     assert optimizer_vars(tmp_path / "n.keras") == optimizer_vars(tmp_path / "k.keras") == ["0", "1"]
+
+
+def test_keras_auc_metric_with_its_defaults_loads(tmp_path):
+    # keras.metrics.AUC() writes summation_method='interpolation' (its default), which
+    # changes nothing for nnlab's AUC; a non-default value is refused by name
+    theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, activation="sigmoid")])
+    theirs.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[keras.metrics.AUC()])
+    theirs.save(tmp_path / "auc.keras")
+    assert [m.name for m in load_model(tmp_path / "auc.keras").compiled_metrics] == ["auc"]
+    theirs.compile(optimizer="sgd", loss="binary_crossentropy",
+                   metrics=[keras.metrics.AUC(summation_method="minoring")])
+    theirs.save(tmp_path / "minoring.keras")
+    with pytest.raises(ModelFileError, match="summation_method='minoring'"):
+        load_model(tmp_path / "minoring.keras")

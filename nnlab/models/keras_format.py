@@ -25,7 +25,8 @@ KERAS_VERSION = "3.15.1"     # the Keras release whose format this file follows
 # Options Keras writes that nnlab does not have, with the value that makes them no-ops.
 KERAS_DEFAULTS = {"groups": 1, "renorm_momentum": 0.99, "ema_momentum": 0.99,
                   "reduction": "sum_over_batch_size", "steps_per_execution": 1,
-                  "run_eagerly": False, "jit_compile": True, "value_range": [0, 255]}
+                  "run_eagerly": False, "jit_compile": True, "value_range": [0, 255],
+                  "summation_method": "interpolation"}
 
 
 class KerasFormatError(ValueError):
