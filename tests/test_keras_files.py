@@ -171,3 +171,13 @@ def test_keras_auc_metric_with_its_defaults_loads(tmp_path):
     theirs.save(tmp_path / "minoring.keras")
     with pytest.raises(ModelFileError, match="summation_method='minoring'"):
         load_model(tmp_path / "minoring.keras")
+
+
+def test_keras_loss_nnlab_lacks_is_named_as_a_compile_setting(tmp_path):
+    theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    theirs.compile(optimizer="sgd", loss=keras.losses.Huber())
+    theirs.save(tmp_path / "huber.keras")
+    with pytest.raises(ModelFileError, match=r"the compile settings .* invalid .*Unknown loss: "
+                                             r"'huber'.*compile=False"):
+        load_model(tmp_path / "huber.keras")
+    assert load_model(tmp_path / "huber.keras", compile=False).compiled is False

@@ -247,10 +247,12 @@ def load_model(filepath, compile=True):
     config, weights_name, data = _read_zip(filepath)
     if weights_name == LEGACY_NPZ_NAME:
         return _legacy_load_model(config, data, filepath, compile)
+    part = "the architecture"
     try:
         model = keras_format.nnlab_model(config, _layer_registry)
         compile_config = config.get("compile_config")
         if compile and compile_config:
+            part = "the compile settings (optimizer, loss, metrics)"
             optimizer, loss, metrics = keras_format.nnlab_compile_args(compile_config)
             model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     except ModelFileError:
@@ -258,8 +260,10 @@ def load_model(filepath, compile=True):
     except keras_format.KerasFormatError as e:
         raise ModelFileError(f"{os.fspath(filepath)}: {e}") from None
     except (KeyError, TypeError, ValueError, IndexError) as e:
-        raise ModelFileError(f"{os.fspath(filepath)}: the architecture in {CONFIG_NAME} is invalid "
-                             f"({type(e).__name__}: {e}).") from None
+        hint = (" Load it with compile=False to get the model without them."
+                if part != "the architecture" else "")
+        raise ModelFileError(f"{os.fspath(filepath)}: {part} in {CONFIG_NAME} is invalid "
+                             f"({type(e).__name__}: {e}).{hint}") from None
     _set_from_h5(model, _read_h5(io.BytesIO(data), os.fspath(filepath)), os.fspath(filepath),
                  with_optimizer=compile)
     return model
