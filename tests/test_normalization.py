@@ -1,4 +1,6 @@
 """Tests for nnlab.layers.BatchNormalization (lesson 10)."""
+import os
+
 import numpy as np
 import pytest
 
@@ -117,3 +119,22 @@ def test_invalid_arguments(kwargs, match):
 def test_axis_outside_the_input():
     with pytest.raises(ValueError, match="axis=3 is not a feature axis of inputs of rank 2"):
         BatchNormalization(axis=3)(np.zeros((2, 3)))
+
+
+def test_same_weights_same_training_step_as_keras():
+    """Training-mode output and the moving statistics after one call, against Keras 3."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(4).normal(size=(6, 3, 3, 2)).astype("float32") * 2 + 1
+    theirs = keras.layers.BatchNormalization(momentum=0.9, epsilon=1e-3)
+    theirs.build(x.shape)
+    weights = [np.array([1.5, 0.5]), np.array([0.1, -0.2]), np.array([0.3, -0.1]), np.array([2.0, 0.5])]
+    theirs.set_weights([w.astype("float32") for w in weights])
+    expected = np.asarray(theirs(x, training=True))
+    ours = BatchNormalization(momentum=0.9, epsilon=1e-3)
+    ours.build(x.shape[1:])
+    ours.set_weights(weights)
+    np.testing.assert_allclose(ours(x, training=True), expected, rtol=1e-5, atol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours(x), np.asarray(theirs(x, training=False)), rtol=1e-5, atol=1e-5)
