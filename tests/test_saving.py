@@ -267,3 +267,20 @@ def test_unknown_layer_or_non_numeric_weights_are_refused(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "nothing.keras")
+
+
+def test_keras_save_and_load_arguments(tmp_path):
+    # Keras 3: model.save(path, overwrite=True), model.save_weights(path, overwrite=True),
+    # model.load_weights(path, skip_mismatch=False) are all valid calls
+    model = Sequential([Input(shape=(3,)), Dense(2)])
+    model.save(tmp_path / "m.keras", overwrite=True)
+    model.save(tmp_path / "m.keras", overwrite=True)
+    model.save_weights(tmp_path / "m.weights.h5", overwrite=True)
+    model.load_weights(tmp_path / "m.weights.h5", skip_mismatch=False)
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save(tmp_path / "m.keras", overwrite=False)
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save_weights(tmp_path / "m.weights.h5", overwrite=False)
+    model.save(tmp_path / "new.keras", overwrite=False)
+    with pytest.raises(NotImplementedError, match="skip_mismatch=True"):
+        model.load_weights(tmp_path / "m.weights.h5", skip_mismatch=True)

@@ -680,20 +680,23 @@ class Model:
         from nnlab.models.summary import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
-    def save(self, filepath):
-        """Save architecture, weights, compile settings and optimizer state to a `.keras` zip."""
+    def save(self, filepath, overwrite=True):
+        """Save architecture, weights, compile settings and optimizer state to a `.keras` zip.
+
+        With `overwrite=False` an existing file is an error (Keras asks at the prompt).
+        """
         from nnlab.models.saving import save_model
-        save_model(self, filepath)
+        save_model(self, filepath, overwrite=overwrite)
 
-    def save_weights(self, filepath):
-        """Save only the weights, to a file ending in `.weights.npz` (Keras: `.weights.h5`)."""
+    def save_weights(self, filepath, overwrite=True):
+        """Save only the weights, to a file ending in `.weights.h5` (Keras 3's format)."""
         from nnlab.models.saving import save_weights
-        save_weights(self, filepath)
+        save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath):
+    def load_weights(self, filepath, skip_mismatch=False):
         """Load weights saved by `save_weights` into this (same-architecture) model."""
         from nnlab.models.saving import load_weights
-        load_weights(self, filepath)
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     def get_config(self):
         raise NotImplementedError

@@ -158,9 +158,20 @@ def _set_from_h5(model, data, where, with_optimizer):
 
 
 # ---- the .keras zip --------------------------------------------------------------------------
-def save_model(model, filepath):
-    """Write `model` to `filepath` (a `.keras` zip in Keras 3's format): see the module docstring."""
+def _check_overwrite(filepath, overwrite):
+    """Keras asks before replacing a file when overwrite=False; nnlab refuses instead."""
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} already exists and overwrite=False. Pass "
+                              "overwrite=True (the default) to replace it, or choose another name.")
+
+
+def save_model(model, filepath, overwrite=True):
+    """Write `model` to `filepath` (a `.keras` zip in Keras 3's format): see the module docstring.
+
+    With `overwrite=False` an existing file is an error (Keras asks at the prompt).
+    """
     filepath = _check_suffix(filepath, ".keras", "model.save()")
+    _check_overwrite(filepath, overwrite)
     model._require_built("what to save")
     if _is_sequential(model):
         config = {"module": "keras", "class_name": "Sequential", "registered_name": None,
@@ -269,19 +280,24 @@ def load_model(filepath, compile=True):
     return model
 
 
-def save_weights(model, filepath):
+def save_weights(model, filepath, overwrite=True):
     """Write the model's weights (and optimizer state) to a `.weights.h5` file, as Keras 3."""
     filepath = _check_suffix(filepath, ".weights.h5", "save_weights()")
+    _check_overwrite(filepath, overwrite)
     model._require_built("which weights to save")
     _write_h5(model, filepath)
 
 
-def load_weights(model, filepath):
+def load_weights(model, filepath, skip_mismatch=False):
     """Load weights from a `.weights.h5` file (nnlab's or Keras'), or from a `.keras` file.
 
     The model must already have its architecture and be built (as in Keras 3): the file
-    holds arrays only, matched to the model's layers in order.
+    holds arrays only, matched to the model's layers in order. `skip_mismatch=True`
+    (skip layers whose weights do not fit) is not supported: a mismatch is an error.
     """
+    if skip_mismatch:
+        raise NotImplementedError("nnlab does not support load_weights(skip_mismatch=True): a "
+                                  "layer whose weights do not fit is an error, naming the layer.")
     filepath = os.fspath(filepath)
     _check_suffix(filepath, (".weights.h5", ".keras", ".weights.npz"), "load_weights()")
     if not os.path.exists(filepath):
