@@ -272,3 +272,15 @@ def test_malformed_grade_ids_and_lone_surrogates_do_not_crash(tmp_path):
     assert [c.metadata[grade.GRADER_KEY]["grade_id"] for c in assembled
             if grade.GRADER_KEY in c.metadata] == IDS
     nbformat.writes(nbformat.v4.new_notebook(cells=assembled))          # writable as UTF-8
+
+
+def test_solutions_folder_is_never_graded_as_a_submission(tmp_path):
+    # `grade . --solution solutions/`: the answer keys inside the folder are not submissions
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "students").mkdir()
+    for path in (tmp_path / "solutions" / "01.ipynb", tmp_path / "students" / "ann.ipynb"):
+        path.write_text("{}")
+    found = grade._submission_paths([tmp_path], tmp_path / "solutions")
+    assert found == [tmp_path / "students" / "ann.ipynb"]
+    found = grade._submission_paths([tmp_path], tmp_path / "solutions" / "01.ipynb")
+    assert found == [tmp_path / "students" / "ann.ipynb"]

@@ -461,7 +461,8 @@ def _submission_paths(submissions, solution_path):
             found = [item]
         else:
             raise UsageError(f"no such file or folder: {item}")
-        paths += [p for p in found if p.resolve() != solution_path.resolve()]
+        key = solution_path.resolve()          # the solution notebook, or the solutions folder
+        paths += [p for p in found if p.resolve() != key and key not in p.resolve().parents]
     return list(dict.fromkeys(paths))
 
 
