@@ -420,8 +420,8 @@ class LambdaCallback(Callback):
                 setattr(self, name, fn)
 
 
-__all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "ModelCheckpoint"]
+__all__ = ["Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "ReduceLROnPlateau", "TerminateOnNaN"]
 
 
 class ReduceLROnPlateau(Callback):

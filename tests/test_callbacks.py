@@ -401,3 +401,11 @@ def test_terminate_on_nan_raise_error_as_keras():
         model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[
             TerminateOnNaN(raise_error=True), LambdaCallback(on_train_end=ended.append)])
     assert ended == []
+
+
+def test_star_import_gives_every_callback():
+    namespace = {}
+    exec("from nnlab.callbacks import *", namespace)
+    for name in ("CSVLogger", "LearningRateScheduler", "ReduceLROnPlateau", "TerminateOnNaN",
+                 "EarlyStopping", "ModelCheckpoint"):
+        assert name in namespace, name
