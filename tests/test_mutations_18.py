@@ -1,5 +1,8 @@
 """Mutation test of solutions/18_to_keras.ipynb: plausible wrong answers must fail the tests.
 
+Mutants that the same check rejects for the same reason are listed once (the runs are slow:
+every port_keras2 mutant also runs exercise 1's tests, with their XLA compilations).
+
 Needs real Keras 3 (the `[dev]` / `[keras]` extra, JAX backend); skipped without it.
 """
 import os
@@ -32,12 +35,8 @@ MUTANTS = {
             "keras.optimizers.Adam(learning_rate=0.005)", '"adam"'),
         "SGD with the same learning rate": (
             "keras.optimizers.Adam(learning_rate=0.005)", "keras.optimizers.SGD(learning_rate=0.005)"),
-        "learning rate 0.05 instead of 0.005": (
-            "Adam(learning_rate=0.005)", "Adam(learning_rate=0.05)"),
         "no metrics": (
             ', metrics=["accuracy"])', ')'),
-        "input shape of the image (8, 8) without Flatten": (
-            "keras.Input(shape=(64,))", "keras.Input(shape=(8, 8))"),
         "not compiled": (
             "    model.compile(", "    0 and model.compile("),
         "nnlab's model returned instead of a Keras one": (
@@ -50,21 +49,12 @@ MUTANTS = {
             'input_shape = (kw.pop("input_dim"),)', 'input_shape = kw.pop("input_dim")'),
         "input_dim read but left in the layer": (
             'input_shape = (kw.pop("input_dim"),)', 'input_shape = (kw["input_dim"],)'),
-        "input_shape ignored (only input_dim handled)": (
-            '        if "input_shape" in kw:\n            input_shape = tuple(kw.pop("input_shape"))\n', ''),
-        "input_shape kept as a list": (
-            'input_shape = tuple(kw.pop("input_shape"))', 'input_shape = kw.pop("input_shape")'),
         "lr kept (Keras 3 rejects it)": (
             '        opt_kw["learning_rate"] = opt_kw.pop("lr")\n', '        pass\n'),
         "lr dropped, learning_rate not set": (
             'opt_kw["learning_rate"] = opt_kw.pop("lr")', 'opt_kw.pop("lr")'),
-        "other optimizer arguments dropped": (
-            "    opt_kw = dict(opt_kw)\n", "    opt_kw = {k: v for k, v in opt_kw.items() if k == 'lr'}\n"),
         ".keras appended to the .h5 name": (
             'model_file = model_file[:-len(".h5")] + ".keras"', 'model_file = model_file + ".keras"'),
-        "weights file given .keras": (
-            'weights_file = weights_file[:-len(".h5")] + ".weights.h5"',
-            'weights_file = weights_file[:-len(".h5")] + ".keras"'),
         "weights file left as .h5": (
             'weights_file = weights_file[:-len(".h5")] + ".weights.h5"', 'pass'),
         ".weights.h5 doubled on a name that has it": (
@@ -74,8 +64,6 @@ MUTANTS = {
             'model_file = model_file[:-len(".h5")] + ".keras"', 'model_file = model_file.split(".")[0] + ".keras"'),
         "kwargs changed in place (input spec modified)": (
             "        kw = dict(kw)\n", ""),
-        "optimizer kwargs changed in place": (
-            "    opt_kw = dict(opt_kw)\n", ""),
         "layers dropped after the first": HEADER_PORT + '''    name, kw = spec["layers"][0]
     kw = dict(kw)
     shape = (kw.pop("input_dim"),) if "input_dim" in kw else tuple(kw.pop("input_shape"))
