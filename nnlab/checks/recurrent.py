@@ -8,26 +8,13 @@ import math
 import numpy as np
 
 from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
+from nnlab.utils.gradcheck import numerical_gradient
 
 __all__ = ["check_rnn_step_backward", "check_lstm_cell_forward"]
 
 
 def _tanh_step(x_t, h_prev, W, U, b):
     return np.tanh(x_t @ W + h_prev @ U + b)
-
-
-def _numeric(f, p, eps=1e-6):
-    """Central differences of the scalar f() with respect to every entry of p (restored)."""
-    g = np.zeros_like(p)
-    for idx in np.ndindex(p.shape):
-        old = p[idx]
-        p[idx] = old + eps
-        plus = f()
-        p[idx] = old - eps
-        minus = f()
-        p[idx] = old
-        g[idx] = (plus - minus) / (2 * eps)
-    return g
 
 
 def _same(a, b):
@@ -97,7 +84,7 @@ def check_rnn_step_backward(rnn_step_backward):
     shapes = {"dx_t": x_t.shape, "dh_prev": h_prev.shape, "dW": W.shape, "dU": U.shape, "db": b.shape}
     for i, (nm, p) in enumerate((("dx_t", x_t), ("dh_prev", h_prev), ("dW", W), ("dU", U), ("db", b))):
         expect_shape(f"{nm} (the shape of {nm[1:]})", got[i], shapes[nm])
-        num = _numeric(loss, p)
+        num = numerical_gradient(loss, p)
         if nm == "dh_prev":
             dz = G * (1 - _tanh_step(x_t, h_prev, W, U, b) ** 2)
             if _same(got[i], dz @ U):

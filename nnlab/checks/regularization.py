@@ -12,6 +12,7 @@ from unittest import mock
 import numpy as np
 
 from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
+from nnlab.utils.gradcheck import numerical_gradient
 
 __all__ = ["check_dropout_layer", "check_batchnorm_forward", "check_batchnorm_backward",
            "check_l2_grads", "check_early_stopping"]
@@ -147,19 +148,6 @@ def _bn(x, gamma, beta, eps):
     return gamma * (x - mu) / np.sqrt(var + eps) + beta
 
 
-def _central(f, a, eps=1e-6):
-    g = np.zeros_like(a)
-    for i in np.ndindex(a.shape):
-        old = a[i]
-        a[i] = old + eps
-        fp = f()
-        a[i] = old - eps
-        fm = f()
-        a[i] = old
-        g[i] = (fp - fm) / (2 * eps)
-    return g
-
-
 def check_batchnorm_backward(batchnorm_backward):
     """`batchnorm_backward(grad_y, x, gamma, eps)` -> (dx, dgamma, dbeta), training mode."""
     x = np.array([[1.0], [3.0]])
@@ -195,10 +183,10 @@ def check_batchnorm_backward(batchnorm_backward):
     expect_shape("dx (the shape of x)", dx, (6, 3))
     expect_shape("dgamma (one value per feature)", dgamma, (3,))
     expect_shape("dbeta (one value per feature)", dbeta, (3,))
-    expect_close("dbeta (central differences)", dbeta, _central(loss, beta), rtol=1e-6, atol=1e-7)
-    expect_close("dgamma (central differences)", dgamma, _central(loss, gamma), rtol=1e-6, atol=1e-7)
+    expect_close("dbeta (central differences)", dbeta, numerical_gradient(loss, beta), rtol=1e-6, atol=1e-7)
+    expect_close("dgamma (central differences)", dgamma, numerical_gradient(loss, gamma), rtol=1e-6, atol=1e-7)
     expect_close("dx for a (6, 3) batch, eps=1e-3 (central differences of sum(grad_y * y))", dx,
-                 _central(loss, x), rtol=1e-5, atol=1e-7)
+                 numerical_gradient(loss, x), rtol=1e-5, atol=1e-7)
     passed("batchnorm_backward: dx, dgamma, dbeta agree with central differences")
 
 
