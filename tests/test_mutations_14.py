@@ -1,16 +1,10 @@
 """Mutation test of solutions/14_evaluation.ipynb: plausible wrong answers must fail its tests."""
-from _mutation import _cells, _meta, _source, mutation_tests
+from functools import partial
+
+from _mutation import edit, mutation_tests
 
 SLUG = "14_evaluation"
-
-
-def _edit(grade_id, *pairs):
-    """The solution cell `grade_id` with every (old, new) pair substituted (each old must occur)."""
-    source = next(_source(c) for c in _cells(SLUG) if _meta(c).get("grade_id") == grade_id)
-    for old, new in pairs:
-        assert old in source, f"{old!r} is not in cell {grade_id!r}"
-        source = source.replace(old, new)
-    return source
+_edit = partial(edit, SLUG)
 
 
 FANCY_INDEX_COUNTS_ONCE = '''
