@@ -223,7 +223,23 @@ class AveragePooling2D(_Pooling2D):
         return self._unpad(dxp, pads, input_shape)
 
 
-class GlobalAveragePooling2D(Layer):
+class _GlobalPooling(Layer):
+    """The arguments the global poolings share: `data_format` and `keepdims`."""
+
+    sequences = False     # the 1-D poolings word their data_format error for sequences
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = _args.data_format(data_format, sequences=self.sequences)
+        self.keepdims = bool(keepdims)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(data_format=self.data_format, keepdims=self.keepdims)
+        return config
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
     """Mean of each channel over all positions: y[n, c] = (1 / (H·W)) Σ_{i, j} x[n, i, j, c].
 
     Backward: every position receives dL/dy[n, c] / (H·W).
@@ -241,11 +257,6 @@ class GlobalAveragePooling2D(Layer):
 
     Derived in lessons/12_pooling.ipynb.
     """
-
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = _args.data_format(data_format)
-        self.keepdims = bool(keepdims)
 
     def build(self, input_shape):
         _args.image_input(self, input_shape)
@@ -266,11 +277,6 @@ class GlobalAveragePooling2D(Layer):
         n, h, w, c = shape
         grad = np.asarray(grad).reshape(n, 1, 1, c)
         return np.broadcast_to(grad / (h * w), shape).copy()
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(data_format=self.data_format, keepdims=self.keepdims)
-        return config
 
 
 class GlobalMaxPooling2D(GlobalAveragePooling2D):
@@ -310,7 +316,7 @@ class GlobalMaxPooling2D(GlobalAveragePooling2D):
         return dx.reshape(n, h, w, c)
 
 
-class GlobalAveragePooling1D(Layer):
+class GlobalAveragePooling1D(_GlobalPooling):
     """Mean over the steps of a sequence: y[n, c] = (1/T) Σ_t x[n, t, c].
 
     Backward: every step receives dL/dy[n, c] / T.
@@ -323,10 +329,7 @@ class GlobalAveragePooling1D(Layer):
     Derived in lessons/16 (recurrent networks).
     """
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
-        super().__init__(**kwargs)
-        self.data_format = _args.data_format(data_format, sequences=True)
-        self.keepdims = bool(keepdims)
+    sequences = True
 
     def build(self, input_shape):
         if len(input_shape) != 2:
@@ -347,11 +350,6 @@ class GlobalAveragePooling1D(Layer):
         (shape,) = self._cached()
         n, t, c = shape
         return np.broadcast_to(np.asarray(grad).reshape(n, 1, c) / t, shape).copy()
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(data_format=self.data_format, keepdims=self.keepdims)
-        return config
 
 
 class GlobalMaxPooling1D(GlobalAveragePooling1D):
