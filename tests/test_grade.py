@@ -8,12 +8,19 @@ one run (one fresh kernel per student, plus the restarts), with 6 s per cell.
 """
 import csv
 import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
 
-from nnlab.course import grade
+from nnlab.course import _sandbox, grade
 from nnlab.course.exercises import make_exercise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +199,7 @@ def test_assemble_keeps_student_order_and_reinserts_tests():
     nb, problem = grade.read_submission(FIXTURES / "submissions" / "deleted_cells.ipynb")
     assert problem is None
     ids = [nbformat_id for nbformat_id in
-           (c.metadata.get("nbgrader", {}).get("grade_id") for c in solution.assemble(nb)) if
+           (c.metadata.get("nbgrader", {}).get("grade_id") for c, _ in solution.assemble(nb)) if
            nbformat_id]
     assert ids == ["weighted_sum", "test_weighted_sum", "sigmoid", "test_sigmoid",
                    "test_neuron_forward"]
@@ -223,7 +230,7 @@ def test_real_solutions_score_full_marks_and_their_exercises_zero(path, tmp_path
 def test_whole_notebook_time_limit_stops_grading_with_a_reason():
     solution = grade.Solution(SOLUTION)
     nb, _ = grade.read_submission(FIXTURES / "submissions" / "infinite_loop.ipynb")
-    results, notes, _ = grade.grade_notebook(nb, solution, cell_timeout=60, timeout=10)
+    results, notes, _, _ = grade.grade_notebook(nb, solution, cell_timeout=60, timeout=10)
     assert results["test_weighted_sum"]["status"] == "passed"
     assert results["test_sigmoid"]["status"] == "timed out"
     assert "time limit for the whole notebook (10 s)" in results["test_sigmoid"]["reason"]
@@ -268,10 +275,9 @@ def test_malformed_grade_ids_and_lone_surrogates_do_not_crash(tmp_path):
     assert problem is None and "\ufffd" in nb.cells[0].source
     assembled = solution.assemble(nb)
     # the fake test cells are dropped; the solution's own three tests are put back
-    assert sum("pretend test" in c.source for c in assembled) == 0
-    assert [c.metadata[grade.GRADER_KEY]["grade_id"] for c in assembled
-            if grade.GRADER_KEY in c.metadata] == IDS
-    nbformat.writes(nbformat.v4.new_notebook(cells=assembled))          # writable as UTF-8
+    assert sum("pretend test" in c.source for c, _ in assembled) == 0
+    assert [gid for _, gid in assembled if gid] == IDS
+    nbformat.writes(nbformat.v4.new_notebook(cells=[c for c, _ in assembled]))   # UTF-8
 
 
 def test_solutions_folder_is_never_graded_as_a_submission(tmp_path):
@@ -284,3 +290,164 @@ def test_solutions_folder_is_never_graded_as_a_submission(tmp_path):
     assert found == [tmp_path / "students" / "ann.ipynb"]
     found = grade._submission_paths([tmp_path], tmp_path / "solutions" / "01.ipynb")
     assert found == [tmp_path / "students" / "ann.ipynb"]
+
+
+# --- attacks (issue 10): cheaters get 0, the honest student after them full marks, -----
+# --- the grader, the batch and the environment are untouched ----------------------------
+
+ATTACKS = FIXTURES / "attacks"
+SANDBOXED = _sandbox.available()[0]
+ATTACK_NAMES = sorted(p.stem for p in ATTACKS.glob("*.ipynb") if p.stem != "zz_honest")
+
+
+def _environment():
+    """What a student must not be able to change: nnlab's files and site-packages' list."""
+    import hashlib
+    import sysconfig
+    import nnlab
+    package = Path(nnlab.__file__).parent
+    files = {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in sorted(package.rglob("*.py"))}
+    return files, sorted(os.listdir(sysconfig.get_paths()["purelib"]))
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    if not SANDBOXED:
+        pytest.skip(f"no sandbox here: {_sandbox.available()[1]}")
+    root = tmp_path_factory.mktemp("attacks")
+    mark = f"nnlab-attack-{uuid.uuid4().hex[:8]}"
+    submissions, out = root / "submissions", root / "out"
+    submissions.mkdir()
+    for path in ATTACKS.glob("*.ipynb"):
+        text = (path.read_text(encoding="utf-8").replace("@OUT@", str(out))
+                .replace("@SOLUTION@", str(SOLUTION)).replace("@MARK@", mark)
+                .replace("@SUBMISSIONS@", str(submissions)))
+        (submissions / path.name).write_text(text, encoding="utf-8")
+    honest = (submissions / "zz_honest.ipynb").read_bytes()
+    before = _environment()
+    run = subprocess.run([sys.executable, "-m", "nnlab.course.grade", str(submissions),
+                          "--solution", str(SOLUTION), "--out", str(out), "--jobs", "2",
+                          "--cell-timeout", "20", "--timeout", "120"],
+                         capture_output=True, text=True, timeout=900)
+    time.sleep(3)                          # what a detached process would do, it has done now
+    report = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    return SimpleNamespace(run=run, out=out, mark=mark, report=report, before=before,
+                           after=_environment(), honest=honest, submissions=submissions,
+                           students={s["student"]: s for s in report["students"]})
+
+
+def _points(record):
+    return {e["grade_id"]: e["points"] for e in record["exercises"]}
+
+
+def test_the_batch_finishes_and_the_honest_student_gets_full_marks(attacked):
+    assert attacked.run.returncode == 0, attacked.run.stderr[-2000:]
+    assert sorted(attacked.students) == sorted([*ATTACK_NAMES, "zz_honest"])
+    assert attacked.students["zz_honest"]["points"] == 6, attacked.students["zz_honest"]
+    assert "sandbox: bubblewrap" in attacked.run.stdout
+
+
+@pytest.mark.parametrize("attack", ATTACK_NAMES)
+def test_each_cheat_scores_zero_on_the_cheated_test(attacked, attack):
+    record = attacked.students[attack]
+    assert record["status"] == "graded", record
+    assert _points(record)["test_sigmoid"] == 0, record["exercises"]
+    if attack not in ("memory", "processes"):      # a limit may end the kernel: no claim
+        assert _points(record)["test_weighted_sum"] == 1, record["exercises"]
+
+
+def test_values_are_compared_outside_the_kernel(attacked):
+    # these cheats make the kernel's own checks pass; the handed-out values give them away
+    for attack in ("patch_on_call", "edit_snapshot", "delete_snapshot"):
+        sigmoid = {e["grade_id"]: e for e in attacked.students[attack]["exercises"]}["test_sigmoid"]
+        assert sigmoid["reason"].startswith("wrong values"), (attack, sigmoid)
+    library = {e["grade_id"]: e for e in attacked.students["library"]["exercises"]}
+    assert "OwnCodeRequired" in library["test_sigmoid"]["reason"], library
+
+
+def test_nothing_outside_the_sandbox_changed(attacked):
+    assert attacked.after == attacked.before, "a student changed nnlab or site-packages"
+    assert attacked.mark not in attacked.run.stdout + attacked.run.stderr
+    assert attacked.mark not in (attacked.out / "grades.csv").read_text(encoding="utf-8")
+    assert (attacked.submissions / "zz_honest.ipynb").read_bytes() == attacked.honest
+    assert not list(Path(tempfile.gettempdir()).glob(f"*{attacked.mark}*"))
+    left = subprocess.run(["pgrep", "-f", attacked.mark], capture_output=True, text=True)
+    assert left.stdout == "", f"processes left behind: {left.stdout}"
+    uids = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
+    assert not [u for u in uids if int(u) >= _sandbox.FIRST_UID], "sandboxed processes left"
+
+
+def test_the_limits_hold(attacked):
+    def printed(name):
+        nb = nbformat.read(attacked.out / "notebooks" / f"{name}.ipynb", as_version=4)
+        return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                       for o in c.outputs)
+    assert "8 GB refused" in printed("memory")
+    limit = printed("processes")
+    assert "process limit reached after" in limit and "file size limit" in limit
+    count = int(limit.split("process limit reached after")[1].split()[0])
+    assert count < _sandbox.Limits.processes
+    assert "no network" in printed("network") and "NETWORK REACHED" not in printed("network")
+    planted = printed("plant_files")            # /tmp (where pytest's folders are) is private
+    assert "wrote /tmp/grades-" in planted
+    assert ".pth refused: [Errno 30] Read-only file system" in planted
+    assert "_core.py refused" in planted
+
+
+def test_without_a_sandbox_the_grader_refuses_unless_told(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(_sandbox, "available", lambda: (False, "no bubblewrap on this test"))
+    code = grade.main([str(FIXTURES / "submissions" / "perfect.ipynb"), "--solution",
+                       str(SOLUTION), "--out", str(tmp_path / "o")])
+    assert code == 2 and "--no-sandbox" in capsys.readouterr().err
+    code = grade.main([str(FIXTURES / "submissions" / "perfect.ipynb"), "--solution",
+                       str(SOLUTION), "--out", str(tmp_path / "o"), "--no-sandbox"])
+    out = capsys.readouterr().out
+    assert code == 0 and "NONE (--no-sandbox)" in out and "6/6" in out
+
+
+def test_shards_merge_into_one_grades_csv(tmp_path):
+    folder = FIXTURES / "submissions"
+    names = ("perfect", "blank", "exception", "empty")
+    students = [str(folder / f"{n}.ipynb") for n in names]
+    for i in (1, 2):
+        assert grade.main([*students, "--solution", str(SOLUTION), "--out",
+                           str(tmp_path / f"part{i}"), "--shard", f"{i}/2", "--jobs", "1"]) == 0
+    parts = [json.loads((tmp_path / f"part{i}" / "grades.json").read_text())["students"]
+             for i in (1, 2)]
+    assert sorted(s["student"] for p in parts for s in p) == sorted(names)
+    assert all(parts)
+    assert grade.main(["--merge", str(tmp_path / "part1"), str(tmp_path / "part2"),
+                       "--out", str(tmp_path / "all")]) == 0
+    with open(tmp_path / "all" / "grades.csv", encoding="utf-8", newline="") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert sorted(rows) == sorted(names)
+    assert rows["perfect"]["total"] == "6" and rows["blank"]["total"] == "0"
+    assert len(list((tmp_path / "all" / "notebooks").glob("*.ipynb"))) == 3
+    assert grade.main(["--merge", str(tmp_path / "part1"), str(tmp_path / "part1"),
+                       "--out", str(tmp_path / "twice")]) == 2
+
+
+def test_compare_records_rejects_what_differs():
+    ref = [{"call": "f", "value": {"array": [1.0, 2.0], "shape": [2]}},
+           {"call": "g", "value": {"seq": [{"array": [3.0], "shape": []}, None]}},
+           {"call": "h", "raised": "ValueError"}, {"call": "m", "value": {"object": "Model"}}]
+    same = json.loads(json.dumps(ref))
+    same[0]["value"]["array"] = [1.0 + 1e-9, 2.0]
+    same[3]["value"] = {"object": "Sequential"}              # objects are not compared
+    assert grade.compare_records(ref, same) is None
+    wrong = [
+        ([ref[0] | {"value": {"array": [1.0, 2.1], "shape": [2]}}] + ref[1:], "wrong value at index (1,)"),
+        ([ref[0] | {"value": {"array": [1.0, 2.0], "shape": [2, 1]}}] + ref[1:], "shape (2, 1)"),
+        ([ref[0] | {"value": {"array": [1.0, "nan"], "shape": [2]}}] + ref[1:], "wrong value"),
+        (ref[:2] + [{"call": "h", "value": None}] + ref[3:], "should have raised ValueError"),
+        (ref[:3], "called your functions 3 time(s)"),
+        (ref + ref[:1], "1 more call"),
+        ([{"call": "g", "value": None}] + ref[1:], "a different function"),
+        ([ref[0], {"call": "g", "value": {"seq": [None, None]}}] + ref[2:], "item 0"),
+        ([ref[0] | {"value": "1.0, 2.0"}] + ref[1:], "expected numbers"),
+        ("not a list", "nothing was handed out"),
+    ]
+    for got, message in wrong:
+        problem = grade.compare_records(ref, got)
+        assert problem is not None and message in problem, (got, problem)

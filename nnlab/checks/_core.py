@@ -1,4 +1,10 @@
 """Building blocks for feedback checks."""
+import contextlib
+import functools
+import inspect
+import sys
+import types
+
 import numpy as np
 
 
@@ -44,3 +50,90 @@ def expect_close(what, got, expected, rtol=1e-6, atol=1e-8):
 def passed(what):
     """Print the one-line confirmation every check ends with."""
     print(f"✓ {what}")
+
+
+class OwnCodeRequired(BaseException):
+    """Raised when an exercise's answer calls the library function it asks the student to write.
+
+    A BaseException, so that a student's `except Exception:` cannot swallow it.
+    """
+
+
+def _refused(message):
+    raise OwnCodeRequired(message)
+
+
+def _target(path):
+    """(owner, attribute name) of a dotted path such as "nnlab.layers.Conv2D.forward";
+    None when its module is not imported (it cannot have been called, and importing it
+    here would be slow) or the path does not exist."""
+    parts = path.split(".")
+    for split in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get(".".join(parts[:split]))
+        if module is not None:
+            owner = module
+            try:
+                for part in parts[split:-1]:
+                    owner = getattr(owner, part)
+            except AttributeError:
+                return None
+            return (owner, parts[-1]) if hasattr(owner, parts[-1]) else None
+    return None
+
+
+@contextlib.contextmanager
+def own_code_only(what, targets, block_imports=()):
+    """While the block runs, every function in `targets` (dotted paths) raises OwnCodeRequired.
+
+    For exercises that ask students to write what a library already has ("write relu",
+    "write Conv2D's backward"): an answer that calls `nnlab.activations.relu`, however it
+    was imported (`from nnlab.activations import relu as r` in an earlier cell included),
+    fails with "`what`: write this yourself". A plain function is refused by giving its
+    function object the code of a stub for the duration (so references taken earlier stop
+    working too); anything else is replaced on its owner. Modules in `block_imports` that
+    are not imported yet (e.g. "keras", "sklearn") cannot be imported inside the block.
+    """
+    message = (f"{what}: this exercise asks for your own code; the tests do not accept "
+               "calls to the library's version of it.")
+    stub = _stub_code(message)
+    swapped, patched = [], []
+    try:
+        for path in targets:
+            found = _target(path)
+            if found is None:
+                continue
+            owner, name = found
+            raw = inspect.getattr_static(owner, name)
+            func = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+            if isinstance(func, types.FunctionType) and not func.__code__.co_freevars:
+                swapped.append((func, func.__code__))
+                func.__code__ = stub
+            else:
+                patched.append((owner, name, raw))
+                setattr(owner, name, functools.partial(_refused, message))
+        for name in block_imports:
+            if name not in sys.modules:
+                patched.append((sys.modules, name, None))
+                sys.modules[name] = None
+        yield
+    finally:
+        for func, code in reversed(swapped):
+            func.__code__ = code
+        for owner, name, raw in reversed(patched):
+            if owner is sys.modules:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+            else:
+                setattr(owner, name, raw)
+
+
+@functools.lru_cache(maxsize=None)
+def _stub_code(message):
+    """The code object of `def f(*args, **kwargs): raise OwnCodeRequired(message)`, made to
+    run in any module's globals (it imports what it needs)."""
+    namespace = {}
+    exec(compile("def refused(*args, **kwargs):\n"
+                 "    raise __import__('nnlab.checks._core', fromlist=['_'])"
+                 f".OwnCodeRequired({message!r})\n", "<nnlab.checks own_code_only>", "exec"),
+         namespace)
+    return namespace["refused"].__code__

@@ -4,18 +4,30 @@ Used by `nnlab.course.grade`. `Kernel.run` executes one cell through nbclient (o
 capped, widgets not emulated) and raises nbclient's CellExecutionError /
 CellTimeoutError / DeadKernelError, or `KernelExited` when the cell called exit();
 `Kernel.silent` runs grader code without output or history. `PRELUDE` runs first in
-every new kernel and snapshots what `RESET` restores before each graded test cell.
+every new kernel and snapshots what `RESET` restores before each graded test cell;
+`RECORD` wraps the graded functions so that what they return during a test cell comes
+out as plain data (`Kernel.run(..., records=[])`), for the grader to compare in its own process.
+With a `Sandbox` the kernel runs under bubblewrap and talks over Unix sockets.
 Student code only ever runs in the kernel process, never in the grader's own.
 """
+import asyncio
 import json
 import math
+import os
 import subprocess
+from pathlib import Path
+from queue import Empty
+from time import monotonic
 
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from nbclient.util import ensure_async
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 MAX_CELL_OUTPUT = 200_000      # characters of output kept per cell (a few figures fit)
 NOTE = "nnlab-grade"            # stream name marking the truncation note until stored
+RECORD_MIME = "application/x-nnlab-grade-record+json"
+POLL_SLICE = 1.0                # seconds: the reply is polled in slices, see _Client
 
 # Run once in each new kernel, before any student code: what the reset restores.
 PRELUDE = r'''
@@ -76,13 +88,137 @@ del _nnlab_grade_reset
 '''
 
 
-class _Client(NotebookClient):
-    """nbclient with capped outputs and without widget emulation."""
+# Run silently before each graded test cell (after RESET), formatted with the names the
+# solution's exercise cells define, the library functions the test refuses and what to
+# call them: while the test runs, each top-level call of a graded function publishes its
+# return value (or the exception it raised) as plain JSON data, and inside the call the
+# refused library functions raise. UNRECORD puts the student's own functions back.
+RECORD = r'''
+def _nnlab_grade_record(names, refuse, what):
+    import functools, math
+    import numpy
+    from IPython.display import publish_display_data
+    from nnlab.checks._core import own_code_only
+    depth = [0]
+    def plain(value, level=0):
+        if level > 20:
+            return {"object": "nested too deep"}
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, float, numpy.number, numpy.bool_)) and not isinstance(value, complex):
+            value = numpy.asarray(value)
+        if isinstance(value, numpy.ndarray) and value.dtype.kind in "biuf":
+            flat = value.astype(float).ravel()
+            if flat.size > 2_000_000:
+                return {"summary": [list(value.shape), float(numpy.sum(flat)), float(numpy.sum(abs(flat))),
+                                    float(flat.min()), float(flat.max())]}
+            data = flat.tolist()
+            for i in numpy.flatnonzero(~numpy.isfinite(flat)).tolist():
+                data[i] = repr(data[i])
+            return {"array": data, "shape": list(value.shape)}
+        if isinstance(value, (list, tuple)):
+            return {"seq": [plain(v, level + 1) for v in value[:100_000]]}
+        if isinstance(value, dict):
+            return {"dict": {str(k): plain(v, level + 1) for k, v in value.items()}}
+        return {"object": type(value).__name__}
+    def publish(record):
+        publish_display_data({"__MIME__": record})
+    def wrap(name, fn):
+        @functools.wraps(fn)
+        def recorded(*args, **kwargs):
+            if depth[0]:
+                return fn(*args, **kwargs)
+            depth[0] += 1
+            try:
+                with own_code_only(what, refuse, ("keras", "sklearn", "torch", "tensorflow")):
+                    result = fn(*args, **kwargs)
+            except BaseException as error:
+                publish({"call": name, "raised": type(error).__name__})
+                raise
+            finally:
+                depth[0] -= 1
+            publish({"call": name, "value": plain(result)})
+            return result
+        recorded.__nnlab_grade_original__ = fn
+        return recorded
+    namespace = get_ipython().user_ns
+    for name in names:
+        fn = namespace.get(name)
+        fn = getattr(fn, "__nnlab_grade_original__", fn)
+        if callable(fn) and not isinstance(fn, type):
+            namespace[name] = wrap(name, fn)
+_nnlab_grade_record(__NAMES__, __REFUSE__, __WHAT__)
+del _nnlab_grade_record
+'''.replace("__MIME__", RECORD_MIME)
+
+UNRECORD = r'''
+for _nnlab_grade_name, _nnlab_grade_value in list(get_ipython().user_ns.items()):
+    if hasattr(_nnlab_grade_value, "__nnlab_grade_original__"):
+        get_ipython().user_ns[_nnlab_grade_name] = _nnlab_grade_value.__nnlab_grade_original__
+del _nnlab_grade_name, _nnlab_grade_value
+'''
+
+
+def record_code(names, refuse, what):
+    """RECORD for these graded names, refused library paths and exercise description."""
+    return (RECORD.replace("__NAMES__", repr(sorted(names)))
+            .replace("__REFUSE__", repr(list(refuse))).replace("__WHAT__", repr(what)))
+
+
+class SlicedReplyPolling(NotebookClient):
+    """nbclient, with the execute reply polled in slices: a workaround for an upstream stall.
+
+    nbclient waits for a cell's execute reply with one `shell_channel.get_msg(timeout=T)`
+    for the whole cell timeout T. Once in a few dozen runs of a notebook with widget
+    cells (nbclient issue 312, pull request 311; nbconvert issues 1921, 2029;
+    otter-grader issue 755) that single wait does not wake up when the reply arrives,
+    and the cell "times out" after T seconds although the kernel answered at once.
+    Asking again every POLL_SLICE seconds, with the same deadline T, picks up a reply
+    that is already there. Used by the grader and by nnlab-run-notebooks.
+    """
+
+    async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg,
+                                    task_poll_kernel_alive):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            left = None if deadline is None else deadline - monotonic()
+            if left is not None and left <= 0:
+                task_poll_kernel_alive.cancel()
+                await self._async_check_alive()
+                reply = await self._async_handle_timeout(timeout, cell)  # raises, unless
+                if reply is not None:                                    # interrupt_on_timeout
+                    reply["parent_header"] = {"msg_id": msg_id}
+                    return reply
+                deadline = left = None          # interrupted: wait for the reply it sends
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(
+                    timeout=POLL_SLICE if left is None else min(POLL_SLICE, left)))
+            except Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            try:
+                await asyncio.wait_for(task_poll_output_msg, self.iopub_timeout)
+            except (asyncio.TimeoutError, Empty):
+                self.log.warning("Timeout waiting for IOPub output")
+            task_poll_kernel_alive.cancel()
+            return msg
+
+
+class _Client(SlicedReplyPolling):
+    """nbclient with capped outputs, recorded values set aside and no widget emulation."""
+
+    records = None                   # list: the recorded values of the running cell
 
     def handle_comm_msg(self, outs, msg, cell_index):
         pass
 
     def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content") or {}
+        if msg.get("msg_type") == "display_data" and RECORD_MIME in (content.get("data") or {}):
+            if self.records is not None:
+                self.records.append(content["data"][RECORD_MIME])
+            return None
         if any(o.get("name") == NOTE for o in outs):
             return None                  # already truncated: drop the rest
         room = MAX_CELL_OUTPUT - sum(_size(o) for o in outs)
@@ -110,11 +246,34 @@ class KernelExited(Exception):
     """The cell asked the kernel to exit (`exit()` / `quit()`): it is shutting down."""
 
 
-class Kernel:
-    """One kernel for one student; `start` again replaces it by a fresh one."""
+class _KernelManager(AsyncKernelManager):
+    """A kernel manager that can start the kernel inside a `Sandbox` (over Unix sockets)."""
 
-    def __init__(self, workdir, kernel_name):
-        self.workdir, self.kernel_name, self.client = workdir, kernel_name, None
+    sandbox = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        argv = super().format_kernel_cmd(extra_arguments)
+        if self.sandbox is None:
+            return argv
+        return self.sandbox.argv(argv, binds=[str(Path(self.connection_file).parent)])
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        if self.sandbox is not None:     # the sandboxed kernel runs as another user
+            os.chmod(self.connection_file, 0o644)
+
+
+class Kernel:
+    """One kernel for one student; `start` again replaces it by a fresh one.
+
+    `workdir` is a private folder of the grader's; with a `sandbox`, the kernel's
+    sockets and connection file live in `workdir/sockets` (the only host folder the
+    sandbox sees) and the kernel works in its own /tmp, else it works in `workdir`.
+    """
+
+    def __init__(self, workdir, kernel_name, sandbox=None):
+        self.workdir, self.kernel_name, self.sandbox = Path(workdir), kernel_name, sandbox
+        self.client = None
         self.last_reply = None
 
     def _remember(self, cell, cell_index, execute_reply):
@@ -127,7 +286,15 @@ class Kernel:
                          record_timing=False, store_widget_state=False,
                          shutdown_kernel="immediate", startup_timeout=max(10, int(timeout)),
                          resources={"metadata": {"path": str(self.workdir)}})
-        client.km = client.create_kernel_manager()
+        km = _KernelManager(kernel_name=self.kernel_name)
+        if self.sandbox is not None:
+            sockets = self.workdir / "sockets"
+            sockets.mkdir(exist_ok=True)
+            sockets.chmod(0o777)
+            km.transport, km.ip = "ipc", str(sockets / "kernel")
+            km.connection_file = str(sockets / "kernel.json")
+            km.sandbox = self.sandbox
+        client.km = km
         client.on_cell_executed = self._remember
         self.client = client
         # the kernel process's own stdout/stderr (not the cells' output, which comes over
@@ -144,14 +311,18 @@ class Kernel:
                 pass
         self.client = None
 
-    def run(self, cell, timeout, count=None):
-        """Execute `cell` (outputs go into it); raise nbclient's errors or KernelExited."""
+    def run(self, cell, timeout, count=None, records=None):
+        """Execute `cell` (outputs go into it); raise nbclient's errors or KernelExited.
+
+        Values the RECORD wrappers publish meanwhile are appended to `records` (a list)."""
         self.client.timeout = max(1, math.ceil(timeout))
         self.client.nb.cells = [cell]
+        self.client.records = records
         self.last_reply = None
         try:
             self.client.execute_cell(cell, 0, execution_count=count)
         finally:
+            self.client.records = None
             payload = ((self.last_reply or {}).get("content") or {}).get("payload") or []
             if any(isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload):
                 raise KernelExited()

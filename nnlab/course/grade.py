@@ -1,81 +1,88 @@
 """Grade students' notebooks against a solutions notebook.
 
-    nnlab-grade submissions/ --solution solutions/01_neuron.ipynb
+    nnlab-grade submissions/ --solution solutions/            # picks the matching notebook
     nnlab-grade alice.ipynb bob.ipynb --solution solutions/01_neuron.ipynb \\
-        --out grading-output --cell-timeout 30 --timeout 300
+        --out grading-output --jobs 2 --cell-timeout 30 --timeout 300
+    nnlab-grade submissions/ --solution solutions/ --shard 3/10 --out part3   # a job array
+    nnlab-grade --merge part1 part2 ... part10 --out grading-output
 
-SUBMISSION paths are notebooks or folders of notebooks. For each student notebook:
+SUBMISSION paths are notebooks or folders of notebooks. What happens:
 
-1. **Read leniently.** Invalid JSON, an empty file, no list of cells or an nbformat other
-   than 4 (3 is converted) give the student 0 points with the reason; the batch goes on.
-2. **Assemble.** The student's cells are kept in the student's order, except the graded
-   test cells: each is replaced by the SOLUTION notebook's cell with the same nbgrader
-   `grade_id` (so a student cannot weaken a test, and the hidden tests are injected).
-   A test cell the student deleted is put back after the cell that precedes it in the
-   solution (usually the exercise's solution cell, matched by grade_id), or at the end.
-   Student cells that claim a graded test's metadata but match no test (or repeat one)
-   are dropped.
-3. **Execute** in a fresh `python3` kernel (nbclient) in an empty temporary folder, cell
-   by cell, continuing after errors, with a time limit per cell (`--cell-timeout`) and
-   per student (`--timeout`). A graded test cell earns its points iff it runs without error.
-4. **Before each graded test cell** the grader silently resets what student code could
-   have tampered with: `nnlab.checks` is imported afresh (redefining or monkeypatching
-   `check_sigmoid`, `expect_close`, ... does not help); the attributes of builtins, math,
-   warnings, numpy and numpy.testing, sys.stdout/stderr/displayhook/excepthook, the
-   recursion limit, warning filters, numpy's error state and the working folder are
-   restored from a snapshot taken before any student code ran; IPython input/AST
-   transformers, event callbacks and custom exception handlers added by the student are
-   removed; and the import statements of the solution notebook's own (non-solution) code
-   cells are re-run, so `np`, `nnlab`, ... name the real modules.
-   Test cells should therefore import what they use (`from nnlab.checks import ...`);
-   hidden tests must never call helper functions defined in other cells (a student can
-   redefine those) and should compare with independent values (numbers worked out by
-   hand, `math`) rather than with nnlab's own classes, which a student could monkeypatch.
-5. **Timeouts and dead kernels.** When a cell exceeds its time limit, or the kernel dies
-   (`os._exit`, `os.kill(os.getpid(), 9)`, `exit()`, a segfault), the grader starts a
-   fresh kernel and silently re-runs the student's earlier cells that had run without
-   error (not the test cells, not the offending cell), then goes on with the next cell.
-   If a re-run fails too, the remaining tests are "not run" with that reason. A test
-   cell that timed out or killed the kernel scores 0 ("timed out" / "kernel died").
+1. **The answer key.** `--solution` is a solutions notebook, or a folder of them from
+   which the one whose exercises (grade_ids) the submissions share is picked. Only the
+   solution defines tests, ids and points. It is first run itself, like a submission
+   (the *reference run*): every test must pass (else exit 2), and what its graded
+   functions return during each test is kept as the expected values.
+2. **Read leniently, trust nothing.** Invalid JSON, an empty file, no list of cells or an
+   nbformat other than 4 (3 is converted) give the student 0 with the reason. Of a
+   submission only the cells' type and source are used, and a string grade_id to match
+   exercise cells; all other metadata (a list or dict as grade_id, the grader's own
+   markers, nbgrader flags claiming a test) is dropped, and lone surrogates are replaced.
+3. **Assemble.** The student's cells in the student's order, each graded test cell
+   replaced by the solution's cell with the same grade_id (hidden tests included); a
+   deleted test is put back after the cell that precedes it in the solution, or at the end.
+4. **Execute** each student in a fresh kernel inside a sandbox (see below), cell by cell,
+   continuing after errors, with limits per cell (`--cell-timeout`) and per student
+   (`--timeout`); before each test cell the kernel is reset (nnlab.checks re-imported,
+   builtins/math/numpy/warnings restored, IPython hooks removed, the solution's imports
+   re-run). During a test cell every graded function (a function the solution's exercise
+   cells define) is wrapped: each call made by the test hands its return value out of the
+   kernel as plain JSON data (numbers, arrays, strings, lists, dicts; never objects or
+   pickles), and, inside the call, the library functions that the test cell's
+   `metadata.nnlab.refuse` lists raise "this exercise asks for your own code".
+5. **Score outside the kernel.** A test earns its points iff its cell ran without error
+   *and*, in the grader's own process, the values handed out equal the reference run's
+   for the same calls (same calls in the same order, same shapes, numbers within
+   rtol 1e-5 / atol 1e-8; a solution test cell may set `metadata.nnlab.compare: false`
+   where several answers are right, e.g. a model that is trained). So patching
+   `numpy.allclose`, `abs`, the checks or the grader's snapshot inside the kernel does
+   not help: the numbers must be right.
+6. **Timeouts and dead kernels.** A cell over its time limit, or a kernel that dies
+   (`os._exit`, a kill, `exit()`, a crash, the memory limit), is restarted: the student's
+   earlier good cells are re-run silently and grading goes on; that cell scores 0.
+7. **One student cannot stop the batch.** Each student is graded inside its own
+   try/except (an error gives that student 0 with the reason); `grades.json` and
+   `grades.csv` are rewritten after every student, and the summary is printed from them.
+
+The sandbox (Linux, `bubblewrap`; see nnlab/course/_sandbox.py and the README): the
+student's kernel sees the system and Python read-only, a private /tmp, no network, no
+other process, not the submissions, solutions or output; it has limits on memory,
+processes, file size and CPU time; everything it started is killed when it ends.
+Without bubblewrap the grader refuses to run unless `--no-sandbox` is given, and then
+says in its summary that student code ran with your rights.
 
 Outputs in `--out` (default grading-output/): `grades.json` (per student and exercise:
-grade_id, points, max_points, status, reason; totals), `grades.csv` (one row per student,
-a column per exercise and the total) and `notebooks/<student>.ipynb`, the executed
-notebooks with outputs truncated (they contain the hidden tests: for teachers only; the
-reasons in grades.json may quote a hidden test's inputs, so do not hand them out as is).
-A summary is printed. Exit code 0 when grading finished (even with zero scores), 2 for
-usage errors (no solution notebook, no graded tests, no submissions, or submissions that
-share no exercise with the solution: the wrong answer key). `--solution` may be a folder
-(`solutions/`): the notebook whose exercises (grade_ids) the submissions share is used.
-
-Security. The grader executes untrusted code. It never imports student code into its own
-process: student code only runs in the separate kernel process. But that kernel runs
-with the grader's user rights, files and network, so for a real class run the grader in
-a sandbox or throw-away container (no secrets, no network, limited CPU/memory/disk).
-The in-kernel resets above stop the easy tricks; a determined student who patches the
-kernel itself (ipykernel, sys.modules, the snapshot) can fool any in-kernel grader,
-nbgrader included — review suspicious submissions (the executed notebooks help).
+grade_id, points, max_points, status, reason; totals), `grades.csv` (a row per student,
+a column per exercise, total) and `notebooks/<student>.ipynb` (executed, outputs
+truncated; they contain the hidden tests: for teachers only). Exit code 0 when grading
+finished (even with zero scores), 2 for usage errors (no or failing solution notebook,
+no submissions, the wrong answer key, no sandbox without `--no-sandbox`).
 """
 import argparse
 import ast
+import concurrent.futures
 import copy
 import csv
 import json
+import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from nnlab.course._kernel import NOTE, RESET, Kernel, KernelExited
+from nnlab.course import _sandbox
+from nnlab.course._kernel import NOTE, RESET, UNRECORD, Kernel, KernelExited, record_code
 from nnlab.course._notebook import grade_id, is_test_cell, nbgrader, write
 
 MAX_REASON = 300               # characters of an error kept as a reason
-GRADER_KEY = "nnlab_grade"     # cell metadata key marking test cells in the assembled notebook
+RTOL, ATOL = 1e-5, 1e-8        # how close a handed-out number must be to the reference's
 
 
 class UsageError(Exception):
@@ -85,7 +92,10 @@ class UsageError(Exception):
 # --- reading ---------------------------------------------------------------------------
 
 def read_submission(path):
-    """Return (notebook, None) or (None, reason) — never raises for a bad file."""
+    """Return (notebook, None) or (None, reason) — never raises for a bad file.
+
+    Only each cell's type, source and (if a string) nbgrader grade_id and flags are kept:
+    nothing else a student wrote into metadata reaches the grader."""
     try:
         text = Path(path).read_bytes().decode("utf-8", errors="replace")
     except OSError as error:
@@ -110,8 +120,7 @@ def read_submission(path):
     cells = data.get("cells")
     if not isinstance(cells, list):
         return None, "not a notebook: it has no list of cells"
-    nb = new_notebook(metadata=data.get("metadata") if isinstance(data.get("metadata"), dict)
-                      else {})
+    nb = new_notebook()
     for cell in cells:
         if not isinstance(cell, dict):
             continue
@@ -121,12 +130,26 @@ def read_submission(path):
         if not isinstance(source, str):
             continue
         source = _no_surrogates(source)
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        metadata = _trusted_metadata(cell)
         if cell.get("cell_type") == "code":
-            nb.cells.append(new_code_cell(source, metadata=copy.deepcopy(metadata)))
+            nb.cells.append(new_code_cell(source, metadata=metadata))
         elif cell.get("cell_type") == "markdown":
-            nb.cells.append(new_markdown_cell(source, metadata=copy.deepcopy(metadata)))
+            nb.cells.append(new_markdown_cell(source, metadata=metadata))
     return nb, None
+
+
+def _trusted_metadata(cell):
+    """The part of a submitted cell's metadata the grader looks at: a string grade_id
+    (without lone surrogates) and boolean nbgrader flags. Everything else is dropped."""
+    meta = nbgrader(cell)
+    kept = {}
+    gid = meta.get("grade_id")
+    if isinstance(gid, str) and gid:
+        kept["grade_id"] = _no_surrogates(gid)
+    for flag in ("grade", "solution"):
+        if isinstance(meta.get(flag), bool):
+            kept[flag] = meta[flag]
+    return {"nbgrader": kept} if kept else {}
 
 
 def _no_surrogates(text):
@@ -140,7 +163,7 @@ def _ids(nb):
 
 
 class Solution:
-    """The graded tests of a solutions notebook, and what the reset re-imports."""
+    """The graded tests of a solutions notebook, what they check and what the reset re-imports."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -163,24 +186,33 @@ class Solution:
             raise UsageError(f"{path}: no graded test cells (nbgrader metadata "
                              "grade: true, solution: false, with a grade_id)")
         self.max_points = sum(self.points(gid) for gid in self.tests)
-        self.imports = _imports(c.source for c in self.nb.cells if c.cell_type == "code"
-                                and not nbgrader(c).get("solution") and not is_test_cell(c))
+        code = [c for c in self.nb.cells if c.cell_type == "code"]
+        self.imports = _imports(c.source for c in code
+                                if not nbgrader(c).get("solution") and not is_test_cell(c))
+        self.graded_names = _functions(c.source for c in code if nbgrader(c).get("solution"))
         self.ids = _ids(self.nb)
+        self.reference = None        # grade_id -> the values the solution hands out
 
     def points(self, gid):
         return nbgrader(self.tests[gid])["points"]
 
+    def option(self, gid, name, default):
+        """A test cell's `metadata.nnlab.<name>` (compare, refuse), else `default`."""
+        options = self.tests[gid].metadata.get("nnlab", {})
+        return options.get(name, default) if isinstance(options, dict) else default
+
     def assemble(self, student):
-        """The cells to run for `student`: student cells in order, tests from the solution."""
+        """The cells to run for `student`, as (cell, grade_id of a test or None) pairs:
+        student cells in order, tests from the solution."""
         cells, seen = [], set()
         for cell in student.cells:
             gid = grade_id(cell)
             if gid in self.tests or is_test_cell(cell):
                 if gid in self.tests and gid not in seen:
-                    cells.append(self._test_cell(gid))
+                    cells.append((self._test_cell(gid), gid))
                     seen.add(gid)
                 continue
-            cells.append(copy.deepcopy(cell))
+            cells.append((copy.deepcopy(cell), None))
         solution_cells = self.nb.cells
         for index, cell in enumerate(solution_cells):
             gid = grade_id(cell)
@@ -189,36 +221,43 @@ class Solution:
             position = len(cells)
             for earlier in reversed(solution_cells[:index]):
                 anchor = grade_id(earlier)
-                found = [i for i, c in enumerate(cells) if anchor and grade_id(c) == anchor]
+                found = [i for i, (c, _) in enumerate(cells) if anchor and grade_id(c) == anchor]
                 if found:
                     position = found[0] + 1
-                    while position < len(cells) and GRADER_KEY in cells[position].metadata:
+                    while position < len(cells) and cells[position][1] is not None:
                         position += 1
                     break
-            cells.insert(position, self._test_cell(gid))
+            cells.insert(position, (self._test_cell(gid), gid))
             seen.add(gid)
         return cells
 
     def _test_cell(self, gid):
         cell = copy.deepcopy(self.tests[gid])
         cell.outputs, cell.execution_count = [], None
-        cell.metadata[GRADER_KEY] = {"grade_id": gid}
         return cell
+
+
+def _python_trees(sources):
+    from IPython.core.inputtransformer2 import TransformerManager
+    transform = TransformerManager().transform_cell
+    for source in sources:
+        try:
+            yield ast.parse(transform(source))
+        except SyntaxError:
+            continue
 
 
 def _imports(sources):
     """The top-level import statements of the given cell sources, as one code string."""
-    from IPython.core.inputtransformer2 import TransformerManager
-    transform = TransformerManager().transform_cell
-    lines = []
-    for source in sources:
-        try:
-            tree = ast.parse(transform(source))
-        except SyntaxError:
-            continue
-        lines += [ast.unparse(node) for node in tree.body
-                  if isinstance(node, (ast.Import, ast.ImportFrom))]
+    lines = [ast.unparse(node) for tree in _python_trees(sources) for node in tree.body
+             if isinstance(node, (ast.Import, ast.ImportFrom))]
     return "\n".join(dict.fromkeys(lines))
+
+
+def _functions(sources):
+    """The names of the functions defined at the top level of the given cell sources."""
+    return sorted({node.name for tree in _python_trees(sources) for node in tree.body
+                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
 
 
 # --- running ---------------------------------------------------------------------------
@@ -228,16 +267,23 @@ def _shorten(text, limit=MAX_REASON):
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="python3"):
-    """Run the assembled notebook for one student; return (results by grade_id, notes, nb)."""
+def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="python3",
+                   sandbox=None):
+    """Run the assembled notebook for one student.
+
+    Returns (results by grade_id, notes, executed notebook, handed-out values by grade_id).
+    A result's status is the kernel's ("passed", "failed", "timed out", ...); comparing the
+    handed-out values with the reference is `score`'s job."""
     cells = solution.assemble(nb)
-    run_nb = new_notebook(cells=cells, metadata=copy.deepcopy(solution.nb.metadata))
+    run_nb = new_notebook(cells=[cell for cell, _ in cells],
+                          metadata=copy.deepcopy(solution.nb.metadata))
     results = {gid: {"grade_id": gid, "points": 0, "max_points": solution.points(gid),
                      "status": "not run", "reason": ""} for gid in solution.tests}
+    records = {}
     notes = []
     deadline = time.monotonic() + timeout
     workdir = Path(tempfile.mkdtemp(prefix="nnlab-grade-"))
-    kernel = Kernel(workdir, kernel_name)
+    kernel = Kernel(workdir, kernel_name, sandbox)
     done = []                      # student cells that ran without error (replayed on restart)
     count = 0
 
@@ -265,10 +311,9 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             kernel.start(min(60, max(1, remaining())))
         except Exception as error:       # noqa: BLE001
             stop_reason = f"not run: the kernel did not start ({_shorten(error, 120)})"
-        for cell in cells:
+        for cell, gid in cells:
             if cell.cell_type != "code" or stop_reason:
                 continue
-            gid = cell.metadata.get(GRADER_KEY, {}).get("grade_id")
             left = remaining()
             if left <= 0:
                 stop_reason = ("not run: the time limit for the whole notebook "
@@ -277,16 +322,24 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
             limit = min(cell_timeout, left)
             limited_by = "cell" if limit == cell_timeout else "notebook"
             if gid:
+                records[gid] = []
                 try:
                     kernel.silent(RESET + "\n" + solution.imports, min(30, left))
+                    kernel.silent(record_code(solution.graded_names,
+                                              solution.option(gid, "refuse", []), gid),
+                                  min(30, left))
                 except Exception:        # noqa: BLE001 - the test itself will tell
                     pass
             count += 1
             status, reason = "passed", ""
             try:
-                kernel.run(cell, limit, count)
+                kernel.run(cell, limit, count, records.get(gid))
+                if gid:
+                    kernel.silent(UNRECORD, min(30, max(1, remaining())))
             except CellExecutionError as error:
                 status, reason = "failed", _shorten(f"{error.ename}: {error.evalue}".rstrip(": "))
+                if gid:
+                    kernel.silent(UNRECORD, min(30, max(1, remaining())))
             except CellTimeoutError:
                 what = (f"the time limit per cell ({cell_timeout:g} s)" if limited_by == "cell"
                         else f"the time limit for the whole notebook ({timeout:g} s)")
@@ -298,7 +351,8 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
                 exited = isinstance(error, KernelExited)
                 status, reason = "kernel died", (
                     "the kernel exited: this cell called exit() or quit()" if exited else
-                    "the kernel died while running this cell (os._exit, a kill or a crash)")
+                    "the kernel died while running this cell (os._exit, a kill, a crash or "
+                    "a sandbox limit)")
                 cell.outputs.append(new_output("stream", name="stderr",
                                                text=f"[nnlab-grade] {reason}\n"))
                 stop_reason = restart(f"the kernel {'exited' if exited else 'died'} in cell {count}")
@@ -306,10 +360,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
                 status, reason = "error", _shorten(f"grader error: {type(error).__name__}: {error}")
                 stop_reason = restart(f"a grader error in cell {count}")
             if gid:
-                result = results[gid]
-                result["status"], result["reason"] = status, reason
-                if status == "passed":
-                    result["points"] = result["max_points"]
+                results[gid]["status"], results[gid]["reason"] = status, reason
             elif status == "passed":
                 done.append(cell)
     finally:
@@ -322,13 +373,174 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
         for output in cell.get("outputs", []):
             if output.get("name") == NOTE:
                 output["name"] = "stderr"
-    return results, notes, run_nb
+    return results, notes, run_nb, records
+
+
+def score(results, records, solution):
+    """Points per test: passed in the kernel and, unless the test opts out, the same values
+    handed out as in the reference run (compared here, in the grader's process)."""
+    for gid, result in results.items():
+        if result["status"] != "passed":
+            continue
+        if solution.option(gid, "compare", True) is not False:
+            problem = compare_records(solution.reference[gid], records.get(gid, []))
+            if problem:
+                result["status"] = "failed"
+                result["reason"] = _shorten(f"wrong values: {problem}")
+                continue
+        result["points"] = result["max_points"]
+    return results
+
+
+def compare_records(expected, got):
+    """None if the handed-out values `got` match the reference run's, else what differs.
+
+    Each record is {"call": name, "value": plain} or {"call": name, "raised": error type};
+    plain data is None, bool, str, {"array": [...], "shape": [...]}, {"seq": [...]},
+    {"dict": {...}}, {"summary": [...]} or {"object": type name} (not compared)."""
+    if not isinstance(got, list):
+        return "nothing was handed out"
+    for number, want in enumerate(expected, start=1):
+        if number > len(got):
+            return (f"the test called your functions {len(got)} time(s) where it should "
+                    f"have called them {len(expected)} times")
+        have = got[number - 1]
+        where = f"call {number} ({want['call']})"
+        if not isinstance(have, dict) or have.get("call") != want["call"]:
+            return f"{where}: a different function was called"
+        if "raised" in want or "raised" in have:
+            if want.get("raised") != have.get("raised"):
+                return (f"{where}: raised {have['raised']}" if "raised" in have
+                        else f"{where}: should have raised {want['raised']}")
+            continue
+        problem = _compare_value(want.get("value"), have.get("value"))
+        if problem:
+            return f"{where}: {problem}"
+    if len(got) > len(expected):
+        return f"{len(got) - len(expected)} more call(s) than the test makes"
+    return None
+
+
+def _as_array(value):
+    """A float array for a number, an array or a list of numbers; None for anything else."""
+    if isinstance(value, dict) and "array" in value:
+        try:
+            data = np.array([float(v) for v in value["array"]], dtype=float)
+            return data.reshape([int(n) for n in value["shape"]])
+        except (TypeError, ValueError):
+            return None
+    if isinstance(value, dict) and "seq" in value:
+        items = [_as_array(v) for v in value["seq"]]
+        if items and all(i is not None and i.ndim == 0 for i in items):
+            return np.array([float(i) for i in items])
+        if items and all(i is not None for i in items) and len({i.shape for i in items}) == 1:
+            return np.stack(items)
+    return None
+
+
+def _compare_value(want, have):
+    if isinstance(want, dict) and "object" in want:
+        return None                       # an object (a model, a layer): not compared
+    if isinstance(want, dict) and "summary" in want:
+        if not (isinstance(have, dict) and isinstance(have.get("summary"), list)
+                and have["summary"][:1] == want["summary"][:1]):
+            return "not the expected (large) array"
+        ok = np.allclose(np.array(have["summary"][1:], dtype=float),
+                         np.array(want["summary"][1:], dtype=float), rtol=RTOL, atol=ATOL)
+        return None if ok else "a large array with the wrong values"
+    a, b = _as_array(want), _as_array(have)
+    if a is not None:
+        if b is None:
+            return f"expected numbers of shape {a.shape}, got {_kind(have)}"
+        if a.shape != b.shape and not (a.size == b.size == 1):
+            return f"shape {b.shape}, expected {a.shape}"
+        if not np.allclose(b.reshape(a.shape), a, rtol=RTOL, atol=ATOL, equal_nan=True):
+            bad = np.argwhere(~np.isclose(b.reshape(a.shape), a, rtol=RTOL, atol=ATOL,
+                                          equal_nan=True))[0]
+            return f"wrong value at index {tuple(int(i) for i in bad)}" if a.ndim else "wrong value"
+        return None
+    if isinstance(want, dict) and "seq" in want:
+        if not (isinstance(have, dict) and isinstance(have.get("seq"), list)):
+            return f"expected a sequence, got {_kind(have)}"
+        if len(have["seq"]) != len(want["seq"]):
+            return f"a sequence of {len(have['seq'])} items, expected {len(want['seq'])}"
+        for index, (w, h) in enumerate(zip(want["seq"], have["seq"])):
+            problem = _compare_value(w, h)
+            if problem:
+                return f"item {index}: {problem}"
+        return None
+    if isinstance(want, dict) and "dict" in want:
+        if not (isinstance(have, dict) and isinstance(have.get("dict"), dict)):
+            return f"expected a dict, got {_kind(have)}"
+        if set(have["dict"]) != set(want["dict"]):
+            return f"keys {sorted(have['dict'])}, expected {sorted(want['dict'])}"
+        for key in want["dict"]:
+            problem = _compare_value(want["dict"][key], have["dict"][key])
+            if problem:
+                return f"[{key!r}]: {problem}"
+        return None
+    return None if have == want and type(have) is type(want) else f"expected {_kind(want)}"
+
+
+def _kind(value):
+    if isinstance(value, dict):
+        for key in ("array", "seq", "dict", "object", "summary"):
+            if key in value:
+                return {"array": "numbers", "seq": "a sequence", "dict": "a dict",
+                        "summary": "a large array"}.get(key, f"an object ({value[key]})")
+    return repr(value)[:40]
+
+
+def reference_run(solution, cell_timeout, timeout, kernel_name, sandbox):
+    """Run the solution notebook itself; keep what it hands out; every test must pass."""
+    results, _, _, records = grade_notebook(copy.deepcopy(solution.nb), solution, cell_timeout,
+                                            timeout, kernel_name, sandbox)
+    failed = [f"{gid} ({r['status']}: {r['reason']})" for gid, r in results.items()
+              if r["status"] != "passed"]
+    if failed:
+        raise UsageError(f"the solution notebook {solution.path} fails its own tests in the "
+                         f"grader: {'; '.join(failed)}")
+    solution.reference = records
+
+
+# --- a batch ---------------------------------------------------------------------------
+
+def _invalid(name, path, solution, problem, status="invalid"):
+    return {"student": name, "path": str(path), "points": 0, "max_points": solution.max_points,
+            "status": status, "reason": problem, "notes": [],
+            "exercises": [{"grade_id": gid, "points": 0, "max_points": solution.points(gid),
+                           "status": "not graded", "reason": problem} for gid in solution.tests]}
+
+
+def grade_student(path, name, solution, out, cell_timeout, timeout, kernel_name, sandbox):
+    """The grades.json record of one student; never raises (a grader error scores 0)."""
+    try:
+        nb, problem = read_submission(path)
+        if problem:
+            return _invalid(name, path, solution, problem)
+        results, notes, executed, records = grade_notebook(nb, solution, cell_timeout, timeout,
+                                                           kernel_name, sandbox)
+        score(results, records, solution)
+        write(executed, out / "notebooks" / f"{name.replace('/', '__')}.ipynb")
+        return {"student": name, "path": str(path),
+                "points": sum(r["points"] for r in results.values()),
+                "max_points": solution.max_points, "status": "graded", "reason": "",
+                "notes": notes, "exercises": list(results.values())}
+    except Exception as error:           # noqa: BLE001 - one student never stops the batch
+        return _invalid(name, path, solution,
+                        _shorten(f"grader error: {type(error).__name__}: {error}"), "error")
 
 
 def grade(submissions, solution, out="grading-output", cell_timeout=30, timeout=300,
-          kernel_name="python3", stream=None):
-    """Grade every submission; write grades.json, grades.csv, notebooks/; return the report."""
+          kernel_name="python3", stream=None, jobs=None, shard=None, sandbox=True,
+          limits=None):
+    """Grade every submission; write grades.json, grades.csv, notebooks/; return the report.
+
+    `jobs` students are graded at once (default: the number of cores); `shard=(i, n)`
+    grades only every n-th submission starting with the i-th (1-based), for job arrays
+    (merge the parts with `merge`); `sandbox=False` runs kernels unisolated."""
     stream = stream or sys.stdout
+    started = time.monotonic()
     paths = _submission_paths(submissions, Path(solution.path if isinstance(solution, Solution)
                                                  else solution))
     if not paths:
@@ -337,51 +549,126 @@ def grade(submissions, solution, out="grading-output", cell_timeout=30, timeout=
         solution = _choose_solution(solution, paths) if Path(solution).is_dir() else Solution(solution)
     _check_key(solution, paths)
     names = _names(paths)
+    if shard is not None:
+        index, count = shard
+        paths, names = paths[index - 1::count], names[index - 1::count]
+    if sandbox:
+        ok, why = _sandbox.available()
+        if not ok:
+            raise UsageError(f"cannot sandbox the students' code: {why}. Install bubblewrap, or "
+                             "pass --no-sandbox to run it with your own rights (only for "
+                             "notebooks you trust, or inside a throw-away container).")
+        box = _sandbox.Sandbox(limits or _sandbox.Limits())
+    else:
+        box = None
+    jobs = max(1, jobs or os.cpu_count() or 1)
     out = Path(out)
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    print(f"nnlab-grade: {len(paths)} submission(s) against {solution.path} "
-          f"({len(solution.tests)} graded tests, {solution.max_points:g} points)", file=stream)
-    students = []
-    for path, name in zip(paths, names):
-        nb, problem = read_submission(path)
-        record = {"student": name, "path": str(path), "points": 0,
-                  "max_points": solution.max_points, "status": "graded", "reason": "",
-                  "notes": [], "exercises": []}
-        if problem:
-            record["status"], record["reason"] = "invalid", problem
-            record["exercises"] = [
-                {"grade_id": gid, "points": 0, "max_points": solution.points(gid),
-                 "status": "not graded", "reason": problem} for gid in solution.tests]
-        else:
-            results, notes, executed = grade_notebook(nb, solution, cell_timeout, timeout,
-                                                      kernel_name)
-            record["exercises"] = list(results.values())
-            record["points"] = sum(r["points"] for r in results.values())
-            record["notes"] = notes
-            write(executed, out / "notebooks" / f"{name.replace('/', '__')}.ipynb")
-        students.append(record)
-        _print_student(record, stream)
-    report = {"solution": str(solution.path), "max_points": solution.max_points,
+    print(f"nnlab-grade: {len(paths)} submission(s)"
+          + (f" (shard {shard[0]}/{shard[1]})" if shard else "")
+          + f" against {solution.path} ({len(solution.tests)} graded tests, "
+          f"{solution.max_points:g} points), {jobs} at a time", file=stream)
+    print("sandbox: " + (_describe(box.limits) if box else
+                         "NONE (--no-sandbox): student code ran with your rights, files "
+                         "and network"), file=stream)
+    if solution.reference is None:
+        reference_run(solution, cell_timeout, timeout, kernel_name, box)
+    header = {"solution": str(solution.path), "max_points": solution.max_points,
               "exercises": [{"grade_id": gid, "max_points": solution.points(gid)}
                             for gid in solution.tests],
-              "students": students}
-    with open(out / "grades.json", "w", encoding="utf-8") as f:
+              "shard": list(shard) if shard else None,
+              "sandbox": _describe(box.limits) if box else None}
+    done, lock = {}, threading.Lock()
+
+    def one(path, name):
+        record = grade_student(path, name, solution, out, cell_timeout, timeout,
+                               kernel_name, box)
+        with lock:
+            done[name] = record
+            _write_grades(out, header, [done[n] for n in names if n in done])
+            _print_student(record, stream)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for future in [pool.submit(one, path, name) for path, name in zip(paths, names)]:
+            future.result()
+    report = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    seconds = time.monotonic() - started
+    _print_summary(report, stream)
+    print(f"{len(paths)} student(s) in {seconds:.0f} s ({60 * len(paths) / seconds:.1f} per "
+          f"minute, {jobs} at a time, the reference run included)", file=stream)
+    print(f"wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'notebooks'}/",
+          file=stream)
+    return report
+
+
+def _describe(limits):
+    return (f"bubblewrap (no network, private /tmp of {limits.tmp_size // 2**20} MiB, "
+            f"read-only Python; memory {limits.memory // 2**20} MiB, {limits.processes} "
+            f"processes, files up to {limits.file_size // 2**20} MiB, {limits.cpu} CPU s)")
+
+
+def _write_grades(out, header, students):
+    """grades.json and grades.csv for `students`, each written to a temporary file first."""
+    report = {**header, "students": students}
+    tmp = out / ".grades.json.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=1, ensure_ascii=False)
         f.write("\n")
-    with open(out / "grades.csv", "w", encoding="utf-8", newline="") as f:
+    os.replace(tmp, out / "grades.json")
+    ids = [e["grade_id"] for e in header["exercises"]]
+    tmp = out / ".grades.csv.tmp"
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *solution.tests, "total", "max_points", "status"])
+        writer.writerow(["student", *ids, "total", "max_points", "status"])
         for s in students:
             points = {e["grade_id"]: e["points"] for e in s["exercises"]}
-            writer.writerow([s["student"], *(_num(points[g]) for g in solution.tests),
+            writer.writerow([s["student"], *(_num(points[g]) for g in ids),
                              _num(s["points"]), _num(s["max_points"]),
                              s["status"] if not s["reason"] else f"{s['status']}: {s['reason']}"])
+    os.replace(tmp, out / "grades.csv")
+
+
+def _print_summary(report, stream):
+    students = report["students"]
     graded = [s for s in students if s["status"] == "graded"]
-    mean = sum(s["points"] for s in students) / len(students)
-    print(f"{len(graded)} graded, {len(students) - len(graded)} unreadable; mean "
-          f"{mean:.2f}/{_num(solution.max_points)}; full marks: "
+    mean = sum(s["points"] for s in students) / max(1, len(students))
+    print(f"{len(graded)} graded, {len(students) - len(graded)} not gradable; mean "
+          f"{mean:.2f}/{_num(report['max_points'])}; full marks: "
           f"{sum(s['points'] == s['max_points'] for s in students)}", file=stream)
-    print(f"wrote {out / 'grades.json'}, {out / 'grades.csv'} and {out / 'notebooks'}/",
+
+
+def merge(parts, out, stream=None):
+    """Merge the grades.json of several shards (same solution) into one grades.json/.csv."""
+    stream = stream or sys.stdout
+    reports = []
+    for part in map(Path, parts):
+        try:
+            reports.append(json.loads((part / "grades.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError) as error:
+            raise UsageError(f"cannot read {part / 'grades.json'}: {error}") from None
+    first = reports[0]
+    for part, report in zip(parts, reports):
+        if (report.get("solution"), report.get("exercises")) != (first.get("solution"),
+                                                                 first.get("exercises")):
+            raise UsageError(f"{part} was graded against {report.get('solution')}, not "
+                             f"{first.get('solution')}: only parts of one batch can be merged")
+    students = [s for report in reports for s in report["students"]]
+    names = [s["student"] for s in students]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"students in more than one part: {', '.join(twice[:5])}")
+    out = Path(out)
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    for part in map(Path, parts):
+        if (part / "notebooks").is_dir() and part.resolve() != out.resolve():
+            for notebook in (part / "notebooks").glob("*.ipynb"):
+                shutil.copy2(notebook, out / "notebooks" / notebook.name)
+    header = {key: first.get(key) for key in ("solution", "max_points", "exercises", "sandbox")}
+    header["shard"] = None
+    _write_grades(out, header, sorted(students, key=lambda s: s["student"]))
+    report = json.loads((out / "grades.json").read_text(encoding="utf-8"))
+    _print_summary(report, stream)
+    print(f"merged {len(parts)} part(s) into {out / 'grades.json'} and {out / 'grades.csv'}",
           file=stream)
     return report
 
@@ -391,23 +678,19 @@ def _num(x):
 
 
 def _print_student(record, stream):
-    print(f"{record['student']:<24} {_num(record['points']):>5}/{_num(record['max_points'])}"
-          + (f"   {record['status']}: {record['reason']}" if record["reason"] else ""),
-          file=stream)
-    if record["status"] != "graded":
-        return
-    for e in record["exercises"]:
-        mark = "ok " if e["status"] == "passed" else "-- "
-        line = f"    {mark}{e['grade_id']:<28} {_num(e['points'])}/{_num(e['max_points'])}"
-        if e["status"] != "passed":
-            reason = e["reason"]
-            line += f"  {reason}" if reason.startswith(e["status"]) else \
-                f"  {e['status']}" + (f": {reason}" if reason else "")
-        print(line, file=stream)
-    for note in record["notes"]:
-        print(f"    note: kernel restarted after {note}", file=stream)
-
-
+    lines = [f"{record['student']:<24} {_num(record['points']):>5}/{_num(record['max_points'])}"
+             + (f"   {record['status']}: {record['reason']}" if record["reason"] else "")]
+    if record["status"] == "graded":
+        for e in record["exercises"]:
+            mark = "ok " if e["status"] == "passed" else "-- "
+            line = f"    {mark}{e['grade_id']:<28} {_num(e['points'])}/{_num(e['max_points'])}"
+            if e["status"] != "passed":
+                reason = e["reason"]
+                line += f"  {reason}" if reason.startswith(e["status"]) else \
+                    f"  {e['status']}" + (f": {reason}" if reason else "")
+            lines.append(line)
+        lines += [f"    note: kernel restarted after {note}" for note in record["notes"]]
+    print("\n".join(lines), file=stream, flush=True)
 def _submission_ids(paths):
     """The grade_ids of every readable submission (unreadable ones are graded 0 later)."""
     found = []
@@ -471,14 +754,24 @@ def _names(paths):
     return [p.stem if stems.count(p.stem) == 1 else f"{p.parent.name}/{p.stem}" for p in paths]
 
 
+def _shard(text):
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected i/n such as 3/10, got {text!r}") from None
+    if not 1 <= index <= count:
+        raise argparse.ArgumentTypeError(f"i/n needs 1 <= i <= n, got {text!r}")
+    return index, count
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="nnlab-grade",
-        description="Grade students' notebooks against a solutions notebook "
-                    "(runs untrusted code: use a sandbox for real classes).")
-    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+        description="Grade students' notebooks against a solutions notebook, each student's "
+                    "code in a sandbox (bubblewrap).")
+    parser.add_argument("submissions", nargs="*", metavar="SUBMISSION",
                         help="student notebooks or folders of notebooks")
-    parser.add_argument("--solution", required=True,
+    parser.add_argument("--solution",
                         help="the solutions notebook, e.g. solutions/01_neuron.ipynb, or a folder "
                              "of them (solutions/): the one matching the submissions is used")
     parser.add_argument("--out", default="grading-output",
@@ -487,13 +780,34 @@ def main(argv=None):
                         help="seconds per cell (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=300,
                         help="seconds per student notebook (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="students graded at once (default: the number of cores, %(default)s)")
+    parser.add_argument("--shard", type=_shard, metavar="I/N",
+                        help="grade only part I of N of the submissions (for a job array; "
+                             "combine the parts with --merge)")
+    parser.add_argument("--merge", nargs="+", metavar="PART",
+                        help="merge the output folders of shards into --out, instead of grading")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run student code without bubblewrap, with your own rights")
+    parser.add_argument("--memory", type=int, default=_sandbox.Limits.memory // 2**20,
+                        metavar="MIB", help="memory limit per student kernel (default: %(default)s)")
     parser.add_argument("--kernel", default="python3", help="kernel name (default: python3)")
     args = parser.parse_args(argv)
-    if args.cell_timeout <= 0 or args.timeout <= 0:
-        parser.error("--cell-timeout and --timeout must be positive")
     try:
+        if args.merge:
+            if args.submissions or args.solution:
+                parser.error("--merge takes output folders only (no submissions, no --solution)")
+            merge(args.merge, args.out)
+            return 0
+        if not args.submissions or not args.solution:
+            parser.error("give the submissions and --solution (or --merge PART...)")
+        if args.cell_timeout <= 0 or args.timeout <= 0 or args.jobs <= 0 or args.memory <= 0:
+            parser.error("--cell-timeout, --timeout, --jobs and --memory must be positive")
+        limits = _sandbox.Limits(memory=args.memory * 2**20,
+                                 cpu=int(args.timeout) + 60)
         grade(args.submissions, args.solution, args.out, args.cell_timeout, args.timeout,
-              args.kernel)
+              args.kernel, jobs=args.jobs, shard=args.shard, sandbox=not args.no_sandbox,
+              limits=limits)
     except UsageError as error:
         print(f"nnlab-grade: error: {error}", file=sys.stderr)
         return 2
