@@ -1,6 +1,7 @@
 """Building blocks for feedback checks."""
 import contextlib
 import functools
+import importlib
 import inspect
 import sys
 import types
@@ -59,17 +60,23 @@ class OwnCodeRequired(BaseException):
     """
 
 
-def _refused(message):
+def _refused(message, *args, **kwargs):
     raise OwnCodeRequired(message)
 
 
 def _target(path):
-    """(owner, attribute name) of a dotted path such as "nnlab.layers.Conv2D.forward";
-    None when its module is not imported (it cannot have been called, and importing it
-    here would be slow) or the path does not exist."""
+    """(owner, attribute name) of a dotted path such as "nnlab.layers.conv.Conv2D.forward";
+    None when the path does not exist, or its module is not nnlab's and not imported (then
+    it cannot be called without an import, which `block_imports` can stop)."""
     parts = path.split(".")
     for split in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:split]))
+        name = ".".join(parts[:split])
+        module = sys.modules.get(name)
+        if module is None and name.startswith("nnlab."):
+            try:
+                module = importlib.import_module(name)
+            except ImportError:
+                module = None
         if module is not None:
             owner = module
             try:
@@ -79,6 +86,9 @@ def _target(path):
                 return None
             return (owner, parts[-1]) if hasattr(owner, parts[-1]) else None
     return None
+
+
+_INHERITED = object()
 
 
 @contextlib.contextmanager
@@ -109,7 +119,8 @@ def own_code_only(what, targets, block_imports=()):
                 swapped.append((func, func.__code__))
                 func.__code__ = stub
             else:
-                patched.append((owner, name, raw))
+                own = name in getattr(owner, "__dict__", {})
+                patched.append((owner, name, raw if own else _INHERITED))
                 setattr(owner, name, functools.partial(_refused, message))
         for name in block_imports:
             if name not in sys.modules:
@@ -123,6 +134,8 @@ def own_code_only(what, targets, block_imports=()):
             if owner is sys.modules:
                 if sys.modules.get(name, 0) is None:
                     del sys.modules[name]
+            elif raw is _INHERITED:
+                delattr(owner, name)
             else:
                 setattr(owner, name, raw)
 

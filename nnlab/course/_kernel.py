@@ -15,6 +15,7 @@ import json
 import math
 import os
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -175,12 +176,17 @@ class SlicedReplyPolling(NotebookClient):
     and the cell "times out" after T seconds although the kernel answered at once.
     Asking again every POLL_SLICE seconds, with the same deadline T, picks up a reply
     that is already there. Used by the grader and by nnlab-run-notebooks.
+    `late_replies` counts replies picked up by a later slice although the kernel had sent
+    them more than a slice before (benchmarks/notebook_stall.py reports it).
     """
+
+    late_replies = 0
 
     async def _async_poll_for_reply(self, msg_id, cell, timeout, task_poll_output_msg,
                                     task_poll_kernel_alive):
         deadline = None if timeout is None else monotonic() + timeout
         while True:
+            asked = datetime.now(timezone.utc)
             left = None if deadline is None else deadline - monotonic()
             if left is not None and left <= 0:
                 task_poll_kernel_alive.cancel()
@@ -197,6 +203,9 @@ class SlicedReplyPolling(NotebookClient):
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
+            sent = msg.get("header", {}).get("date")
+            if isinstance(sent, datetime) and (asked - sent).total_seconds() > POLL_SLICE:
+                self.late_replies += 1
             try:
                 await asyncio.wait_for(task_poll_output_msg, self.iopub_timeout)
             except (asyncio.TimeoutError, Empty):

@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
+from nnlab.course._kernel import SlicedReplyPolling
 from nnlab.course._notebook import clean_metadata, write
 
 
-class _NbvalViewClient(NotebookClient):
+class _NbvalViewClient(SlicedReplyPolling):
     """Record outputs the way nbval sees them, so that strict nbval passes on widget cells.
 
     nbval ignores widget (comm) messages: what an `interact` draws (its figure) arrives
@@ -36,7 +36,8 @@ class _NbvalViewClient(NotebookClient):
     into widget state instead would store a cell nbval always finds different.
     nbval also executes with `store_history=False`, under which IPython does not let a
     trailing `;` hide a cell's value (`interact(...);` shows `<function ...>`), so we do
-    the same; execution counts are still numbered 1, 2, ... by nbclient.
+    the same; execution counts are still numbered 1, 2, ... by nbclient. The execute
+    reply is polled in slices (`SlicedReplyPolling`: the upstream stall on widget cells).
     """
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None,
