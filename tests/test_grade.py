@@ -454,3 +454,45 @@ def test_compare_records_rejects_what_differs():
     for got, message in wrong:
         problem = grade.compare_records(ref, got)
         assert problem is not None and message in problem, (got, problem)
+
+
+def test_a_grader_error_scores_that_student_zero_and_the_batch_goes_on(tmp_path, monkeypatch):
+    real = grade.grade_notebook
+
+    def flaky(nb, *args, **kwargs):
+        if any("BREAK THE GRADER" in c.source for c in nb.cells):
+            raise RuntimeError("the grader tripped")
+        return real(nb, *args, **kwargs)
+
+    monkeypatch.setattr(grade, "grade_notebook", flaky)
+    breaker = nbformat.read(FIXTURES / "submissions" / "perfect.ipynb", as_version=4)
+    breaker.cells.insert(0, nbformat.v4.new_markdown_cell("BREAK THE GRADER"))
+    nbformat.write(breaker, tmp_path / "breaker.ipynb")
+    report = grade.grade([str(tmp_path / "breaker.ipynb"), str(FIXTURES / "submissions" / "perfect.ipynb")],
+                         SOLUTION, tmp_path / "out", cell_timeout=20, sandbox=False, jobs=2)
+    students = {s["student"]: s for s in report["students"]}
+    assert students["breaker"]["status"] == "error" and students["breaker"]["points"] == 0
+    assert "RuntimeError: the grader tripped" in students["breaker"]["reason"]
+    assert students["perfect"]["points"] == 6
+
+
+def test_lesson_02_answered_with_nnlabs_own_functions_scores_zero(tmp_path):
+    # issue 10: `from nnlab.activations import relu, elu, softmax` scored 7/7 on exercise 02
+    nb = nbformat.read(ROOT / "exercises" / "02_activations.ipynb", as_version=4)
+    answers = {
+        "relu": "from nnlab.activations import relu, relu_derivative",
+        "elu": "from nnlab.activations import elu as _elu, elu_derivative as _d\n"
+               "def elu(z, alpha=1.0):\n    return _elu(z, alpha)\n"
+               "def elu_derivative(z, alpha=1.0):\n    return _d(z, alpha)",
+        "softmax": "import nnlab.ops\ndef softmax(z):\n    return np.asarray(nnlab.ops.softmax(z))",
+    }
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and gid in answers:
+            cell.source = answers[gid]
+    nbformat.write(nb, tmp_path / "cheat.ipynb")
+    report = grade.grade([str(tmp_path / "cheat.ipynb")], ROOT / "solutions" / "02_activations.ipynb",
+                         tmp_path / "out", cell_timeout=60, sandbox=SANDBOXED)
+    exercises = report["students"][0]["exercises"]
+    assert report["students"][0]["points"] == 0, exercises
+    assert all("OwnCodeRequired" in e["reason"] for e in exercises), exercises
