@@ -17,8 +17,11 @@ A mutant is either a pair `(old, new)` (a text substitution in the solution cell
 `old` must occur) or a string (the whole new source of that cell). The solutions notebook's
 code cells run in order in one fresh namespace, in this process, up to and including the
 first graded test cell after the mutated cell (visible checks *and* hidden tests): the
-mutant is rejected when that test cell raises. The unmutated solution must pass the same
-run, so a mutant that "fails" only because the harness broke counts for nothing.
+mutant is rejected when that test cell raises an Exception, or OwnCodeRequired (the answer
+called the library's version of what the exercise asks for; that one is a BaseException,
+other BaseExceptions such as KeyboardInterrupt still stop the run). The unmutated solution
+must pass the same run, so a mutant that "fails" only because the harness broke counts for
+nothing.
 """
 import contextlib
 import io
@@ -27,6 +30,8 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+
+from nnlab.checks._core import OwnCodeRequired
 
 matplotlib.use("Agg")
 
@@ -99,7 +104,7 @@ def run_until_test(slug, grade_id, replacement=None):
                     try:
                         exec(compile(_python(source), f"<{slug} {_meta(cell).get('grade_id')}>",
                                      "exec"), namespace)
-                    except Exception as error:          # noqa: BLE001 - any failure rejects
+                    except (Exception, OwnCodeRequired) as error:  # noqa: BLE001 - any failure rejects
                         return error
                     return None
                 exec(compile(_python(source), f"<{slug} cell {index}>", "exec"), namespace)

@@ -6,58 +6,42 @@ part of the *training* digits and validates it on the rest; the held-out test di
 are used only by the grader's hidden test.
 """
 import contextlib
-import sys
-from unittest import mock
 
 import numpy as np
 
-from nnlab.checks._core import CheckFailed, _call, expect_close, expect_shape, passed
+from nnlab.checks._core import (CheckFailed, OwnCodeRequired, _call, expect_close, expect_shape,
+                                own_code_only, passed)
 
 __all__ = ["check_conv2d_output", "check_conv1d", "check_digit_cnn"]
 
+# nnlab's convolution layers and helpers, and Keras' (refused only when Keras is imported;
+# when it is not, importing it inside the block fails).
+_CONVOLUTION = (
+    *(f"nnlab.layers.conv.{cls}.{name}" for cls in ("Conv2D", "Conv1D")
+      for name in ("__init__", "forward", "backward", "compute_output_shape")),
+    "nnlab.layers.conv.im2col", "nnlab.layers.conv.pad_amounts",
+    "keras.src.backend.nn.conv", "keras.src.ops.operation_utils.compute_conv_output_shape",
+    *(f"keras.src.layers.convolutional.base_conv.BaseConv.{name}"
+      for name in ("__init__", "call", "compute_output_shape")),
+)
+
 
 @contextlib.contextmanager
-def own_code_only(what):
+def _own_code_only(what):
     """While the student's function runs, refuse nnlab's and Keras' convolution layers and ops.
 
     Exercises 1 and 2 ask for the formulas, written by hand: a `conv2d_output` that builds
     a Conv2D layer and reads its shape, or a `conv1d` that calls nnlab's Conv1D/Conv2D or
     `keras.ops.conv`, would pass every value test without the student writing either.
     """
-    import nnlab
-    from nnlab.layers import conv as nnlab_conv
-
-    def refuse(*args, **kwargs):
-        raise CheckFailed(f"{what}: this exercise asks for your own code, from the formula; "
-                          "the checks do not accept nnlab's or Keras' convolution layers or ops.")
-
-    with contextlib.ExitStack() as stack:
-        for cls in (nnlab.layers.Conv2D, nnlab.layers.Conv1D):
-            for name in ("__init__", "forward", "backward", "compute_output_shape"):
-                stack.enter_context(mock.patch.object(cls, name, refuse))
-        for name in ("im2col", "pad_amounts"):
-            stack.enter_context(mock.patch.object(nnlab_conv, name, refuse))
-        if "keras" in sys.modules:              # already imported: disable its convolutions
-            try:
-                from keras.src import backend as keras_backend
-                from keras.src.layers.convolutional.base_conv import BaseConv
-                from keras.src.ops import operation_utils
-            except Exception:  # noqa: BLE001 - a Keras that failed to import cannot be called
-                pass
-            else:
-                stack.enter_context(mock.patch.object(keras_backend.nn, "conv", refuse))
-                stack.enter_context(mock.patch.object(operation_utils, "compute_conv_output_shape", refuse))
-                for name in ("__init__", "call", "compute_output_shape"):
-                    stack.enter_context(mock.patch.object(BaseConv, name, refuse))
-        else:                                   # not imported: `import keras` fails meanwhile
-            sys.modules["keras"] = None
-            stack.callback(lambda: sys.modules.get("keras", 0) is None and sys.modules.pop("keras"))
-        try:
+    try:
+        with own_code_only(what, _CONVOLUTION, ("keras",)):
             yield
-        except ImportError as error:
-            if getattr(error, "name", None) == "keras" or "keras" in str(error):
-                refuse()
+    except (OwnCodeRequired, ImportError) as error:
+        if isinstance(error, ImportError) and (error.name or "").partition(".")[0] != "keras":
             raise
+        raise CheckFailed(f"{what}: this exercise asks for your own code, from the formula; "
+                          "the checks do not accept nnlab's or Keras' convolution layers or ops.") from None
 
 
 def _as_result(got, what):
@@ -101,7 +85,7 @@ def check_conv2d_output(conv2d_output):
     ]
     for args, shape, n_params, why in cases:
         call = "conv2d_output(" + ", ".join(repr(a) for a in args) + ")"
-        with own_code_only("conv2d_output"):
+        with _own_code_only("conv2d_output"):
             result = _call(conv2d_output, *args)
         got_shape, got_params = _as_result(result, call)
         if got_shape != shape:
@@ -124,7 +108,7 @@ def check_conv1d(conv1d):
     """`conv1d(x, kernel, bias, stride=1, padding='valid')`, x (N, L, C), kernel (k, C, F)."""
     x = np.array([[[1.0], [2.0], [4.0], [8.0]]])           # N=1, L=4, C=1
     kernel = np.array([[[1.0]], [[0.0]], [[-1.0]]])         # k=3, C=1, F=1
-    with own_code_only("conv1d"):
+    with _own_code_only("conv1d"):
         got = _call(conv1d, x.copy(), kernel.copy(), np.array([0.0]))
     expect_shape("conv1d of x (1, 4, 1) with a kernel (3, 1, 1), 'valid'", got, (1, 2, 1))
     g = np.asarray(got, dtype=float).ravel()
@@ -141,7 +125,7 @@ def check_conv1d(conv1d):
     kernel[0, 1, 1], kernel[1, 0, 1] = -1.0, 2.0     # filter 1: -x[i, ch1] + 2 x[i+1, ch0]
     bias = np.array([0.5, -1.0])
     x0, k0 = x.copy(), kernel.copy()
-    with own_code_only("conv1d"):
+    with _own_code_only("conv1d"):
         got = _call(conv1d, x, kernel, bias)
     if not (np.array_equal(x, x0) and np.array_equal(kernel, k0)):
         raise CheckFailed("conv1d changed its input x or kernel in place; leave them as they are.")
@@ -152,7 +136,7 @@ def check_conv1d(conv1d):
 
     x = np.arange(1.0, 8.0).reshape(1, 7, 1)                  # 1..7
     kernel = np.array([[[1.0]], [[1.0]], [[1.0]]])
-    with own_code_only("conv1d"):
+    with _own_code_only("conv1d"):
         got = _call(conv1d, x, kernel, np.array([0.0]), 2)
     expect_shape("conv1d of a length-7 signal, kernel 3, stride 2, 'valid' "
                  "(floor((7 - 3) / 2) + 1 = 3 outputs)", got, (1, 3, 1))
@@ -160,14 +144,14 @@ def check_conv1d(conv1d):
                  [1 + 2 + 3, 3 + 4 + 5, 5 + 6 + 7])
 
     # 'same', stride 1, k=3: one zero on each side
-    with own_code_only("conv1d"):
+    with _own_code_only("conv1d"):
         got = _call(conv1d, x, kernel, np.array([0.0]), 1, "same")
     expect_shape("conv1d of a length-7 signal, kernel 3, 'same'", got, (1, 7, 1))
     expect_close("conv1d([1..7], kernel=[1, 1, 1], padding='same')", np.asarray(got).ravel(),
                  [0 + 1 + 2, 6, 9, 12, 15, 18, 6 + 7 + 0])
     # 'same', k=2 (even): TensorFlow's rule puts the one extra zero at the end
     kernel2 = np.array([[[1.0]], [[10.0]]])
-    with own_code_only("conv1d"):
+    with _own_code_only("conv1d"):
         got = _call(conv1d, x[:, :4], kernel2, np.array([0.0]), 1, "same")
     expect_shape("conv1d of [1, 2, 3, 4], kernel 2, 'same'", got, (1, 4, 1))
     g = np.asarray(got, dtype=float).ravel()

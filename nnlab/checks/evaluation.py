@@ -4,48 +4,34 @@ Every expected value below is worked out by hand on tiny inputs (the arithmetic 
 comments), not by calling nnlab.metrics or scikit-learn, and every failure says in plain
 words what is wrong.
 """
-import contextlib
-import importlib
-import sys
-from unittest import mock
-
 import numpy as np
 
-from nnlab.checks._core import CheckFailed, _call as _call_any, expect_close, expect_shape, passed
+from nnlab.checks._core import (CheckFailed, OwnCodeRequired, _call as _call_any, expect_close,
+                                expect_shape, own_code_only, passed)
 
 __all__ = ["check_confusion_matrix_labels", "check_class_scores", "check_roc_curve_auc"]
 
 # Every metric of nnlab.metrics and scikit-learn's confusion_matrix, precision_recall_fscore_support,
 # roc_curve and roc_auc_score go through one of these module-level helpers, however the student
-# imported the function; while a student's function runs, they refuse to work.
-_LIBRARY_HELPERS = (("nnlab.metrics", "_arrays"), ("nnlab.metrics", "_labels"),
-                    ("sklearn.metrics._classification", "_check_targets"),
-                    ("sklearn.metrics._ranking", "confusion_matrix_at_thresholds"),
-                    ("sklearn.metrics._ranking", "_binary_clf_curve"))
-
-
-class _LibraryCalled(BaseException):
-    """Raised by a refused library helper; BaseException so that `except Exception` cannot hide it."""
-
-
-def _refuse(*args, **kwargs):
-    raise _LibraryCalled()
+# imported the function; while a student's function runs, they refuse to work (scikit-learn's
+# when it is imported; when it is not, importing sklearn.metrics inside the call fails).
+_LIBRARY_HELPERS = ("nnlab.metrics._arrays", "nnlab.metrics._labels",
+                    "sklearn.metrics._classification._check_targets",
+                    "sklearn.metrics._ranking.confusion_matrix_at_thresholds",
+                    "sklearn.metrics._ranking._binary_clf_curve")
 
 
 def _call(fn, *args):
     """Call the student's function with nnlab.metrics and sklearn.metrics switched off."""
-    with contextlib.ExitStack() as stack:
-        for module_name, name in _LIBRARY_HELPERS:
-            if module_name.startswith("sklearn") and "sklearn" not in sys.modules:
-                continue                     # not imported, so it cannot be called: do not import it
-            module = importlib.import_module(module_name)
-            if hasattr(module, name):
-                stack.enter_context(mock.patch.object(module, name, _refuse))
-        try:
+    name = getattr(fn, "__name__", "your function")
+    try:
+        with own_code_only(name, _LIBRARY_HELPERS, ("sklearn", "sklearn.metrics")):
             return _call_any(fn, *args)
-        except _LibraryCalled:
-            raise CheckFailed(f"{getattr(fn, '__name__', 'your function')} calls nnlab.metrics or "
-                              "sklearn.metrics: this exercise asks for your own NumPy code.") from None
+    except (OwnCodeRequired, ImportError) as error:
+        if isinstance(error, ImportError) and (error.name or "").partition(".")[0] != "sklearn":
+            raise
+        raise CheckFailed(f"{name} calls nnlab.metrics or sklearn.metrics: this exercise asks for "
+                          "your own NumPy code.") from None
 
 
 def _int_matrix(what, got, expected):

@@ -4,10 +4,7 @@ an L2-penalized gradient and the early-stopping rule.
 The expected values are worked out by hand here, or with this module's own few-line
 formulas and central differences (never by calling nnlab.layers or nnlab.callbacks).
 """
-import contextlib
 import math
-import sys
-from unittest import mock
 
 import numpy as np
 
@@ -16,28 +13,6 @@ from nnlab.utils.gradcheck import numerical_gradient
 
 __all__ = ["check_dropout_layer", "check_batchnorm_forward", "check_batchnorm_backward",
            "check_l2_grads", "check_early_stopping"]
-
-
-@contextlib.contextmanager
-def _own_code_only(what, nnlab_methods, keras_methods=()):
-    """For the hidden tests: inside the block, calls to nnlab's (and, if it is imported, Keras')
-    version of `what` raise; a Keras import that happens inside the block fails the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"this exercise asks for your own NumPy code: the tests do not accept "
-                             f"calls to nnlab's or Keras' {what}")
-    had_keras = "keras" in sys.modules
-    with contextlib.ExitStack() as stack:
-        for owner, name in nnlab_methods:
-            stack.enter_context(mock.patch.object(owner, name, refuse))
-        keras = sys.modules.get("keras")
-        for path, name in (keras_methods if keras is not None else ()):
-            owner = keras
-            for part in path.split("."):
-                owner = getattr(owner, part)
-            stack.enter_context(mock.patch.object(owner, name, refuse))
-        yield
-    if not had_keras and "keras" in sys.modules:
-        raise AssertionError(f"this exercise asks for your own NumPy code: do not use Keras for {what}")
 
 
 def _arr(what, got):
