@@ -395,8 +395,12 @@ class Loss:
         """Per-sample losses."""
         raise NotImplementedError(f"{type(self).__name__} does not define call().")
 
-    def __call__(self, y_true, y_pred):
+    def __call__(self, y_true, y_pred, sample_weight=None):
         """The mean loss over the batch, a Python float."""
+        if sample_weight is not None:
+            raise ValueError(f"{type(self).__name__} does not support sample_weight in nnlab: "
+                             "repeat or drop samples instead, or move the program to Keras 3 "
+                             "(lessons/18_to_keras.ipynb).")
         y_true_p, y_pred_p = self._prepare(y_true, y_pred)
         return float(np.mean(self.call(y_true_p, y_pred_p)))
 

@@ -34,6 +34,16 @@ LAYERS = {cls.__name__: cls for cls in (
     Embedding, SimpleRNN, LSTM, GRU, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D)}
 
 
+def __getattr__(name):
+    """A clear error for a Keras layer nnlab does not have (`nnlab.layers.MaxPooling1D`)."""
+    if name.startswith("_") or not name[:1].isupper():
+        raise AttributeError(f"module 'nnlab.layers' has no attribute {name!r}")
+    raise AttributeError(
+        f"nnlab.layers has no {name}: nnlab implements {', '.join(sorted(LAYERS))} (README: "
+        f"'Keras 3 API'). For {name}, move the program to Keras 3: only the imports change "
+        "(lessons/18_to_keras.ipynb).")
+
+
 def get(class_name):
     """The layer class called `class_name` ('Dense', 'Conv2D', ...)."""
     if isinstance(class_name, type) and issubclass(class_name, Layer):
