@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "grading"
 SOLUTION = FIXTURES / "solution.ipynb"
 IDS = ["test_weighted_sum", "test_sigmoid", "test_neuron_forward"]
+# the grader's sandbox where bubblewrap works (always in CI: .ci/run installs it)
+SANDBOXED = _sandbox.available()[0]
+NO_SANDBOX = [] if SANDBOXED else ["--no-sandbox"]
 OK = "passed"
 
 # student -> {grade_id: (points, status, text the reason must contain)}
@@ -84,7 +87,7 @@ NOTES = {"infinite_loop": ["a timeout in cell 5"], "sys_exit": ["the kernel exit
 def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("grading-output")
     code = grade.main([str(FIXTURES / "submissions"), "--solution", str(SOLUTION),
-                       "--out", str(out), "--cell-timeout", "6", "--timeout", "120"])
+                       "--out", str(out), "--cell-timeout", "6", "--timeout", "120", *NO_SANDBOX])
     report = json.loads((out / "grades.json").read_text(encoding="utf-8"))
     return code, out, report, {s["student"]: s for s in report["students"]}
 
@@ -221,7 +224,7 @@ def test_real_solutions_score_full_marks_and_their_exercises_zero(path, tmp_path
     solution_copy.parent.mkdir()
     solution_copy.write_bytes(path.read_bytes())
     report = grade.grade([str(solution_copy), str(exercise)], path, tmp_path / "out",
-                         cell_timeout=60, timeout=600)
+                         cell_timeout=60, timeout=600, sandbox=SANDBOXED)
     full, blank = report["students"]
     assert full["points"] == full["max_points"] > 0, full["exercises"]
     assert blank["points"] == 0, [e for e in blank["exercises"] if e["points"]]
@@ -296,7 +299,6 @@ def test_solutions_folder_is_never_graded_as_a_submission(tmp_path):
 # --- the grader, the batch and the environment are untouched ----------------------------
 
 ATTACKS = FIXTURES / "attacks"
-SANDBOXED = _sandbox.available()[0]
 ATTACK_NAMES = sorted(p.stem for p in ATTACKS.glob("*.ipynb") if p.stem != "zz_honest")
 
 
@@ -415,7 +417,8 @@ def test_shards_merge_into_one_grades_csv(tmp_path):
     students = [str(folder / f"{n}.ipynb") for n in names]
     for i in (1, 2):
         assert grade.main([*students, "--solution", str(SOLUTION), "--out",
-                           str(tmp_path / f"part{i}"), "--shard", f"{i}/2", "--jobs", "1"]) == 0
+                           str(tmp_path / f"part{i}"), "--shard", f"{i}/2", "--jobs", "1",
+                           *NO_SANDBOX]) == 0
     parts = [json.loads((tmp_path / f"part{i}" / "grades.json").read_text())["students"]
              for i in (1, 2)]
     assert sorted(s["student"] for p in parts for s in p) == sorted(names)
