@@ -207,7 +207,8 @@ class Solution:
         cells, seen = [], set()
         for cell in student.cells:
             gid = grade_id(cell)
-            if gid in self.tests or is_test_cell(cell):
+            claims_test = nbgrader(cell).get("grade") is True and not nbgrader(cell).get("solution")
+            if gid in self.tests or claims_test:
                 if gid in self.tests and gid not in seen:
                     cells.append((self._test_cell(gid), gid))
                     seen.add(gid)
