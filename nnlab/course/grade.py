@@ -460,25 +460,22 @@ def _compare_value(want, have):
                                           equal_nan=True))[0]
             return f"wrong value at index {tuple(int(i) for i in bad)}" if a.ndim else "wrong value"
         return None
-    if isinstance(want, dict) and "seq" in want:
-        if not (isinstance(have, dict) and isinstance(have.get("seq"), list)):
-            return f"expected a sequence, got {_kind(have)}"
-        if len(have["seq"]) != len(want["seq"]):
-            return f"a sequence of {len(have['seq'])} items, expected {len(want['seq'])}"
-        for index, (w, h) in enumerate(zip(want["seq"], have["seq"])):
-            problem = _compare_value(w, h)
+    for kind in ("seq", "dict"):
+        if not (isinstance(want, dict) and kind in want):
+            continue
+        if not (isinstance(have, dict) and isinstance(have.get(kind), type(want[kind]))):
+            return f"expected {_kind(want)}, got {_kind(have)}"
+        w, h = want[kind], have[kind]
+        if kind == "seq" and len(h) != len(w):
+            return f"a sequence of {len(h)} items, expected {len(w)}"
+        if kind == "dict" and set(h) != set(w):
+            return f"keys {sorted(h)}, expected {sorted(w)}"
+        pairs = ([(f"item {i}", w[i], h[i]) for i in range(len(w))] if kind == "seq"
+                 else [(f"[{k!r}]", w[k], h[k]) for k in w])
+        for where, expected, got in pairs:
+            problem = _compare_value(expected, got)
             if problem:
-                return f"item {index}: {problem}"
-        return None
-    if isinstance(want, dict) and "dict" in want:
-        if not (isinstance(have, dict) and isinstance(have.get("dict"), dict)):
-            return f"expected a dict, got {_kind(have)}"
-        if set(have["dict"]) != set(want["dict"]):
-            return f"keys {sorted(have['dict'])}, expected {sorted(want['dict'])}"
-        for key in want["dict"]:
-            problem = _compare_value(want["dict"][key], have["dict"][key])
-            if problem:
-                return f"[{key!r}]: {problem}"
+                return f"{where}: {problem}"
         return None
     return None if have == want and type(have) is type(want) else f"expected {_kind(want)}"
 
