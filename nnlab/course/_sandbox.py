@@ -95,7 +95,7 @@ def available():
             return False, f"{tool} (util-linux) is not installed"
     probe = Sandbox(Limits())
     try:
-        result = subprocess.run(probe.argv([sys.executable, "-c", "print('ok')"]),
+        result = subprocess.run(probe.argv([sys.executable, "-S", "-c", "print('ok')"]),
                                 capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, f"bubblewrap could not start ({error})"
