@@ -147,3 +147,40 @@ def _sanitize(text):
 ])
 def test_sanitize_patterns(text, expected):
     assert _sanitize(text) == expected
+
+
+def test_a_reply_that_one_wait_misses_is_picked_up_by_the_next_slice():
+    """The stall of nbclient issue 312: a wait for the execute reply that does not wake up
+    although the reply came. nbclient's own loop treats that Empty as the cell's timeout;
+    SlicedReplyPolling asks again (and counts the late reply) until the deadline."""
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+    from queue import Empty
+    from types import SimpleNamespace
+
+    from nnlab.course._kernel import SlicedReplyPolling
+
+    reply = {"parent_header": {"msg_id": "m1"}, "content": {"status": "ok"},
+             "header": {"date": datetime.now(timezone.utc) - timedelta(seconds=5)}}
+    waits = []
+
+    class Channel:
+        async def get_msg(self, timeout):
+            waits.append(timeout)
+            if len(waits) < 3:                 # the reply is there, but these waits miss it
+                raise Empty
+            return reply
+
+    async def run():
+        client = SlicedReplyPolling(nbformat.v4.new_notebook(), timeout=30)
+        client.kc = SimpleNamespace(shell_channel=Channel())
+        output = asyncio.get_running_loop().create_future()
+        output.set_result(None)
+        alive = asyncio.ensure_future(asyncio.sleep(60))
+        got = await client._async_poll_for_reply("m1", nbformat.v4.new_code_cell("1"), 30,
+                                                 output, alive)
+        return got, client.late_replies
+
+    got, late = asyncio.run(run())
+    assert got is reply and late == 1
+    assert len(waits) == 3 and all(w <= 1.0 for w in waits)
