@@ -18,6 +18,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
+import numpy as np
 import pytest
 
 from nnlab.course import _sandbox, grade
@@ -398,6 +399,7 @@ def test_the_limits_hold(attacked):
     assert "wrote /tmp/grades-" in planted
     assert ".pth refused: [Errno 30] Read-only file system" in planted
     assert "_core.py refused" in planted
+    assert "junk-" in planted and "wrote /tmp/nnlab-grade" not in planted   # sockets folder
 
 
 def test_without_a_sandbox_the_grader_refuses_unless_told(tmp_path, monkeypatch, capsys):
@@ -499,3 +501,57 @@ def test_lesson_02_answered_with_nnlabs_own_functions_scores_zero(tmp_path):
     exercises = report["students"][0]["exercises"]
     assert report["students"][0]["points"] == 0, exercises
     assert all("OwnCodeRequired" in e["reason"] for e in exercises), exercises
+
+
+def test_reasons_and_names_cannot_drive_the_terminal_or_a_spreadsheet():
+    assert grade._shorten("oops\x1b[1A\x1b[2K 6/6\x07") == "oops?[1A?[2K 6/6?"
+    assert grade._names([Path("a/\x1b[31mred.ipynb")]) == ["?[31mred"]
+    assert grade._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and grade._cell("ann") == "ann"
+
+
+def test_the_solution_is_chosen_by_one_vote_per_submission(tmp_path):
+    honest = ROOT / "exercises" / "01_neuron.ipynb"
+    stuffed = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "x", metadata={"nbgrader": {"grade_id": gid}}) for gid in
+        grade._ids(nbformat.read(ROOT / "solutions" / "12_pooling.ipynb", as_version=4))])
+    nbformat.write(stuffed, tmp_path / "stuffed.ipynb")
+    with pytest.raises(grade.UsageError, match="equally often"):
+        grade._choose_solution(ROOT / "solutions", [honest, tmp_path / "stuffed.ipynb"])
+    chosen = grade._choose_solution(ROOT / "solutions", [honest, honest, tmp_path / "stuffed.ipynb"])
+    assert chosen.path.name == "01_neuron.ipynb"
+
+
+def test_a_large_array_with_the_right_values_in_the_wrong_places_fails():
+    rng = np.random.default_rng(1)
+    right = rng.normal(size=(500, 500))
+
+    def summary(a):                 # as the kernel's RECORD code hands out a large array
+        flat = a.ravel()
+        weights = np.random.default_rng(0).standard_normal((4, flat.size))
+        return {"summary": [list(a.shape)] + (weights @ flat).tolist()
+                + [float(np.sum(abs(flat))), float(flat.min()), float(flat.max())]}
+
+    ref = [{"call": "f", "value": summary(right)}]
+    assert grade.compare_records(ref, [{"call": "f", "value": summary(right + 1e-9)}]) is None
+    for wrong in (right[::-1].T.copy(), right.T.copy(), np.sort(right, axis=None).reshape(500, 500)):
+        assert "wrong values" in grade.compare_records(ref, [{"call": "f", "value": summary(wrong)}])
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not SANDBOXED, reason="user ids are leased as root only")
+def test_two_kernels_never_share_a_user_id_and_cgroups_share_one_memory_limit():
+    box = _sandbox.Sandbox(_sandbox.Limits(memory=768 * 2**20))
+    first, second = box.lease(), box.lease()
+    try:
+        assert first.uid != second.uid and first.uid >= _sandbox.FIRST_UID
+        if not first.cgroups:
+            pytest.skip("no writable cgroup file system here")
+        hog = ("import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', "
+               "'b = bytearray(400 * 2**20); b[::4096] = bytes(len(b[::4096])); "
+               "import time; time.sleep(3)']) for _ in range(3)]; print([p.wait() for p in ps])")
+        run = subprocess.run(box.argv([sys.executable, "-c", hog], lease=first),
+                             capture_output=True, text=True, timeout=120)
+        codes = json.loads(run.stdout.strip())
+        assert -9 in codes, codes          # 3 x 400 MiB do not fit in one 768 MiB limit
+    finally:
+        first.release()
+        second.release()

@@ -27,6 +27,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 MAX_CELL_OUTPUT = 200_000      # characters of output kept per cell (a few figures fit)
 MAX_RECORDS = 10_000            # values handed out per cell (more: the test fails)
+MAX_RECORDS_SIZE = 50_000_000   # characters of them as JSON per cell (more: the test fails)
 NOTE = "nnlab-grade"            # stream name marking the truncation note until stored
 RECORD_MIME = "application/x-nnlab-grade-record+json"
 POLL_SLICE = 1.0                # seconds: the reply is polled in slices, see _Client
@@ -97,7 +98,7 @@ del _nnlab_grade_reset
 # refused library functions raise. UNRECORD puts the student's own functions back.
 RECORD = r'''
 def _nnlab_grade_record(names, refuse, what):
-    import functools, math
+    import functools, sys
     import numpy
     from IPython.display import publish_display_data
     from nnlab.checks._core import own_code_only
@@ -111,9 +112,10 @@ def _nnlab_grade_record(names, refuse, what):
             value = numpy.asarray(value)
         if isinstance(value, numpy.ndarray) and value.dtype.kind in "biuf":
             flat = value.astype(float).ravel()
-            if flat.size > 200_000:
-                return {"summary": [list(value.shape), float(numpy.sum(flat)), float(numpy.sum(abs(flat))),
-                                    float(flat.min()), float(flat.max())]}
+            if flat.size > 200_000:           # shape, and projections that depend on positions
+                weights = numpy.random.default_rng(0).standard_normal((4, flat.size))
+                return {"summary": [list(value.shape)] + (weights @ numpy.nan_to_num(flat)).tolist()
+                                   + [float(numpy.sum(abs(flat))), float(flat.min()), float(flat.max())]}
             data = flat.tolist()
             for i in numpy.flatnonzero(~numpy.isfinite(flat)).tolist():
                 data[i] = repr(data[i])
@@ -143,11 +145,18 @@ def _nnlab_grade_record(names, refuse, what):
             return result
         recorded.__nnlab_grade_original__ = fn
         return recorded
+    import nnlab.checks, pkgutil, types
+    for info in pkgutil.iter_modules(nnlab.checks.__path__):   # the checks' own helpers too
+        module = sys.modules.get(f"nnlab.checks.{info.name}")
+        if module is not None and info.name != "_core":
+            refuse = list(refuse) + [f"{module.__name__}.{key}" for key, value in vars(module).items()
+                                     if isinstance(value, types.FunctionType)
+                                     and value.__module__ == module.__name__]
     namespace = get_ipython().user_ns
     for name in names:
         fn = namespace.get(name)
         fn = getattr(fn, "__nnlab_grade_original__", fn)
-        if callable(fn) and not isinstance(fn, type):
+        if callable(fn):                  # a class in place of the function is wrapped too
             namespace[name] = wrap(name, fn)
 _nnlab_grade_record(__NAMES__, __REFUSE__, __WHAT__)
 del _nnlab_grade_record
@@ -219,6 +228,7 @@ class _Client(SlicedReplyPolling):
     """nbclient with capped outputs, recorded values set aside and no widget emulation."""
 
     records = None                   # list: the recorded values of the running cell
+    records_size = 0                 # their size as JSON, in characters
 
     def handle_comm_msg(self, outs, msg, cell_index):
         pass
@@ -227,7 +237,10 @@ class _Client(SlicedReplyPolling):
         content = msg.get("content") or {}
         if msg.get("msg_type") == "display_data" and RECORD_MIME in (content.get("data") or {}):
             if self.records is not None and len(self.records) <= MAX_RECORDS:
-                self.records.append(content["data"][RECORD_MIME])
+                record = content["data"][RECORD_MIME]
+                self.records_size += len(json.dumps(record)) if self.records_size <= MAX_RECORDS_SIZE else 0
+                self.records.append(record if self.records_size <= MAX_RECORDS_SIZE
+                                    else {"call": "(too much data handed out)"})
             return None
         if any(o.get("name") == NOTE for o in outs):
             return None                  # already truncated: drop the rest
@@ -260,12 +273,16 @@ class _KernelManager(AsyncKernelManager):
     """A kernel manager that can start the kernel inside a `Sandbox` (over Unix sockets)."""
 
     sandbox = None
+    lease = None
 
     def format_kernel_cmd(self, extra_arguments=None):
         argv = super().format_kernel_cmd(extra_arguments)
         if self.sandbox is None:
             return argv
-        return self.sandbox.argv(argv, binds=[str(Path(self.connection_file).parent)])
+        if self.lease is None:
+            self.lease = self.sandbox.lease()
+        return self.sandbox.argv(argv, binds=[str(Path(self.connection_file).parent)],
+                                 lease=self.lease)
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
@@ -300,7 +317,7 @@ class Kernel:
         if self.sandbox is not None:
             sockets = self.workdir / "sockets"
             sockets.mkdir(exist_ok=True)
-            sockets.chmod(0o777)
+            sockets.chmod(0o777)         # for the kernel's sockets; read-only once they exist
             km.transport, km.ip = "ipc", str(sockets / "kernel")
             km.connection_file = str(sockets / "kernel.json")
             km.sandbox = self.sandbox
@@ -311,6 +328,8 @@ class Kernel:
         # the kernel protocol) would clutter the grader's summary
         client.start_new_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client.start_new_kernel_client()
+        if self.sandbox is not None:     # its sockets exist now: no more files from the kernel
+            (self.workdir / "sockets").chmod(0o755)
         self.silent(PRELUDE, timeout)
 
     def stop(self):
@@ -319,6 +338,8 @@ class Kernel:
                 self.client._cleanup_kernel()
             except Exception:            # noqa: BLE001 - a dead kernel may fail to clean up
                 pass
+            if getattr(self.client.km, "lease", None) is not None:
+                self.client.km.lease.release()
         self.client = None
 
     def run(self, cell, timeout, count=None, records=None):
@@ -327,7 +348,7 @@ class Kernel:
         Values the RECORD wrappers publish meanwhile are appended to `records` (a list)."""
         self.client.timeout = max(1, math.ceil(timeout))
         self.client.nb.cells = [cell]
-        self.client.records = records
+        self.client.records, self.client.records_size = records, 0
         self.last_reply = None
         try:
             self.client.execute_cell(cell, 0, execution_count=count)

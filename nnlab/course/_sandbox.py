@@ -21,12 +21,16 @@ What the student's code sees and may do:
   ones too). `--new-session` stops terminal injection.
 - **Network.** A new network namespace with only a loopback: no network. The kernel
   talks to the grader over Unix sockets in the bound socket folder (ZeroMQ's ipc).
-- **Limits** (`Limits`): address space (memory), processes/threads, size of any file
-  written, CPU seconds and open files. When the grader runs as root the kernel drops
-  to a user id of its own (FIRST_UID and up, a new one for each kernel, with no
-  account behind it) after the mounts are made, so the process limit counts only that
-  kernel's processes and no student can signal another's; run by another user,
-  bubblewrap makes a user namespace and the process limit counts that user's processes.
+- **Limits** (`Limits`): address space (memory) of each process, processes/threads,
+  size of any file written, CPU seconds and open files. When the grader runs as root the
+  kernel drops to a user id of its own (FIRST_UID and up, leased with a lock file so
+  that two graders on one machine never share one, with no account behind it) after the
+  mounts are made, so the process limit counts only that kernel's processes and no
+  student can signal another's; and where the cgroup file system is writable (cgroup v1
+  `memory` and `pids`, or v2), the kernel and everything it starts share one memory
+  limit and one process limit (without it, each process has the memory limit: a student
+  who starts many processes can use more). Run by another user, bubblewrap makes a user
+  namespace and the process limit counts that user's processes.
 
 `available()` says whether this machine can do it (and if not, why): bubblewrap must
 be installed (Debian/Ubuntu: `apt-get install bubblewrap`) and namespaces allowed.
@@ -34,17 +38,19 @@ Where it is not (macOS, Windows, some containers) the grader refuses to run unle
 `--no-sandbox` is given, and then says in its summary that nothing was isolated.
 """
 import dataclasses
+import fcntl
 import functools
-import itertools
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 FIRST_UID = 200_000              # sandboxed kernels run as FIRST_UID, FIRST_UID + 1, ...
-_uids = itertools.count()
+UID_LOCKS = Path("/run/nnlab-grade-uids") if Path("/run").is_dir() else Path("/tmp/nnlab-grade-uids")
+CGROUP = Path("/sys/fs/cgroup")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,15 +100,85 @@ def available():
         if shutil.which(tool) is None:
             return False, f"{tool} (util-linux) is not installed"
     probe = Sandbox(Limits())
+    lease = probe.lease()
     try:
-        result = subprocess.run(probe.argv([sys.executable, "-S", "-c", "print('ok')"]),
+        result = subprocess.run(probe.argv([sys.executable, "-S", "-c", "print('ok')"], lease=lease),
                                 capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, f"bubblewrap could not start ({error})"
+    finally:
+        lease.release()
     if result.returncode != 0 or result.stdout.strip() != "ok":
         return False, ("bubblewrap could not start a sandbox here (are user namespaces "
                        f"allowed?): {result.stderr.strip()[:200]}")
     return True, ""
+
+
+class Lease:
+    """What one sandboxed kernel owns while it lives: as root, a user id (held by a lock
+    file) and, where possible, its cgroups; `release()` when the kernel is gone."""
+
+    def __init__(self, limits):
+        self.uid, self.cgroups, self._lock = None, [], None
+        if os.geteuid() != 0:
+            return
+        UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        for uid in range(FIRST_UID, FIRST_UID + 100_000):
+            fd = os.open(UID_LOCKS / str(uid), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.uid, self._lock = uid, fd
+            break
+        else:
+            raise RuntimeError(f"no free user id in {UID_LOCKS}")
+        self.cgroups = _make_cgroups(f"nnlab-grade-{self.uid}", limits)
+
+    def release(self):
+        for folder in self.cgroups:
+            for _ in range(50):          # empty once the kernel's PID namespace is gone
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        self.cgroups = []
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def _make_cgroups(name, limits):
+    """Cgroups limiting memory and processes of everything one kernel starts: cgroup v1's
+    `memory` and `pids` hierarchies, or a v2 group; [] where they cannot be made."""
+    v1 = {CGROUP / "memory": {"memory.limit_in_bytes": limits.memory,
+                              "memory.memsw.limit_in_bytes": limits.memory},
+          CGROUP / "pids": {"pids.max": limits.processes}}
+    v2 = {CGROUP: {"memory.max": limits.memory, "memory.swap.max": 0,
+                   "pids.max": limits.processes}}
+    for layout in (v1, v2):
+        made = []
+        try:
+            for root, settings in layout.items():
+                folder = root / name
+                folder.mkdir(exist_ok=True)
+                made.append(folder)
+                for key, value in settings.items():
+                    if (folder / key).exists() or key in ("memory.limit_in_bytes", "memory.max",
+                                                         "pids.max"):
+                        (folder / key).write_text(str(value))
+            return made
+        except OSError:
+            for folder in made:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
+    return []
 
 
 class Sandbox:
@@ -111,11 +187,19 @@ class Sandbox:
     def __init__(self, limits):
         self.limits = limits
 
-    def argv(self, command, binds=()):
-        """`command` wrapped in prlimit + bwrap (+ setpriv as root); `binds` are writable.
-        Each call gives the command a user id of its own (when run as root)."""
+    def lease(self):
+        """A `Lease` (user id, cgroups) for one kernel; release it when the kernel is gone."""
+        return Lease(self.limits)
+
+    def argv(self, command, binds=(), lease=None):
+        """`command` wrapped in (cgroup entry +) prlimit + bwrap (+ setpriv as root);
+        `binds` are writable. As root, `lease` gives the user id and cgroups."""
         lim = self.limits
-        argv = ["prlimit", f"--as={lim.memory}", f"--nproc={lim.processes}",
+        argv = []
+        if lease is not None and lease.cgroups:
+            enter = "; ".join(f'echo $$ > "{folder}/cgroup.procs"' for folder in lease.cgroups)
+            argv += ["/bin/sh", "-c", f'{enter} && exec "$@"', "sh"]
+        argv += ["prlimit", f"--as={lim.memory}", f"--nproc={lim.processes}",
                 f"--fsize={lim.file_size}", f"--cpu={lim.cpu}", f"--nofile={lim.files}",
                 "--core=0",
                 "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -157,7 +241,8 @@ class Sandbox:
             argv += ["--setenv", key, value]
         argv += ["--chdir", "/tmp", "--"]
         if root:        # after the mounts, leave root for a user id of this kernel's own
-            uid = FIRST_UID + next(_uids) % 100_000
-            argv += [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}",
+            if lease is None or lease.uid is None:
+                raise ValueError("as root, a sandboxed command needs a Lease (its user id)")
+            argv += [shutil.which("setpriv"), f"--reuid={lease.uid}", f"--regid={lease.uid}",
                      "--clear-groups", "--no-new-privs", "--"]
         return argv + list(command)
