@@ -75,7 +75,7 @@ def sigmoid(x):
     """
     x = _as_float(x)
     e = _exp_nonpositive(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    return (np.where(x >= 0, 1, e) / (1 + e)).astype(x.dtype, copy=False)
 
 
 def sigmoid_derivative(x):
@@ -328,6 +328,8 @@ def backward(fn, x, y, grad):
         return y * (grad - np.sum(grad * y, axis=axis, keepdims=True))
     if base is linear:
         return grad
+    if base is relu:
+        return grad * (x > 0)        # = grad * relu_derivative(x), without the float mask
     if y is not None and base is sigmoid:
         return grad * y * (1 - y)
     if y is not None and base is tanh:

@@ -147,7 +147,9 @@ class Conv2D(Layer):
         self._cache = (cols, xp.shape, x.shape, pads, z, a)
         return a
 
-    def backward(self, grad):
+    def backward(self, grad, input_grad=True):
+        """dW, db into `self.grads`; returns dx (None with input_grad=False, which the
+        model passes when nothing before this layer needs a gradient)."""
         cols, padded_shape, input_shape, pads, z, a = self._cached()
         W = self._kernel4()
         delta = activations.backward(self.activation, z, a, np.asarray(grad, dtype=W.dtype))
@@ -156,6 +158,8 @@ class Conv2D(Layer):
         self.grads["kernel"] = (cols2.T @ delta2).reshape(self.params["kernel"].shape)  # dW = colsᵀ δ
         if self.use_bias:
             self.grads["bias"] = delta2.sum(axis=0)                  # db = Σ δ
+        if not input_grad:
+            return None
         # dx: kernel offset (m, l) read x[:, i·sh + m, j·sw + l, :] for every output (i, j);
         # send δ W[m, l]ᵀ back to exactly those cells (overlaps add up).
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
@@ -254,8 +258,11 @@ class Conv1D(Conv2D):
             x = np.pad(x, ((0, 0), (self.kernel_size[1] - 1, 0), (0, 0)))
         return super().forward(x[:, None], training=training)[:, 0]
 
-    def backward(self, grad):
-        dx = super().backward(np.asarray(grad)[:, None])[:, 0]
+    def backward(self, grad, input_grad=True):
+        dx = super().backward(np.asarray(grad)[:, None], input_grad)
+        if dx is None:
+            return None
+        dx = dx[:, 0]
         return dx[:, self.kernel_size[1] - 1:] if self.causal else dx
 
     def get_config(self):
