@@ -313,7 +313,7 @@ def backward(fn, x, y, grad):
 
     Args:
         fn: the activation (name or function).
-        x: its input (pre-activation z).
+        x: its input (pre-activation z). May be None for relu when y is given.
         y: its output fn(x) (used by softmax; may be None, then recomputed).
         grad: dL/dy, same shape as x.
 
@@ -328,8 +328,8 @@ def backward(fn, x, y, grad):
         return y * (grad - np.sum(grad * y, axis=axis, keepdims=True))
     if base is linear:
         return grad
-    if base is relu:
-        return grad * (x > 0)        # = grad * relu_derivative(x), without the float mask
+    if base is relu:                 # = grad * relu_derivative(x), without the float mask;
+        return grad * ((x if x is not None else y) > 0)     # y > 0 exactly where x > 0
     if y is not None and base is sigmoid:
         return grad * y * (1 - y)
     if y is not None and base is tanh:

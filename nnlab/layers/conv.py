@@ -131,6 +131,7 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         _args.require_weights(self)
+        self._cache = None          # free the last batch's im2col matrix before the new one
         W = self._kernel4()
         x = np.asarray(x, dtype=W.dtype)
         _args.check_forward_input(self, x, channels=W.shape[2], image=True)
@@ -143,7 +144,12 @@ class Conv2D(Layer):
         if self.use_bias:
             z += self.params["bias"]
         z = z.reshape(n, oh, ow, self.filters)
-        a = self.activation(z)
+        if self.activation is activations.relu:
+            # relu(z) written over z: the backward pass needs only the mask a > 0 (the
+            # same as z > 0), so keeping z would cost one more output-sized array.
+            a, z = np.maximum(z, 0, out=z), None
+        else:
+            a = self.activation(z)
         self._cache = (cols, xp.shape, x.shape, pads, z, a)
         return a
 
