@@ -34,6 +34,8 @@ def _exp_nonpositive(t):
     neither this exp nor a later division by a row sum underflows.
     """
     cutoff = np.log(np.finfo(t.dtype).tiny) + 20
+    if t.size and t.min() > cutoff:        # the usual case: nothing to flush, and a
+        return np.exp(t)                   # plain exp is twice as fast as the masked one
     return np.exp(t, where=t > cutoff, out=np.zeros_like(t))
 
 
