@@ -134,9 +134,11 @@ class MaxPooling2D(_Pooling2D):
             hit &= free                        # first max in row-major order wins
             free &= ~hit
             if self._tiles():                  # each cell is in one window: just write
-                np.multiply(grad, hit, out=dxp[view])      # (= np.where(hit, grad, 0))
+                np.multiply(grad, hit, out=dxp[view])      # grad where hit, else ±0
             else:                              # overlapping windows add up
                 dxp[view] += np.where(hit, grad, 0)
+        if self._tiles():
+            dxp += 0.0          # -0.0 (a negative grad times 0) + 0.0 = 0.0, as np.where gives
         return self._unpad(dxp, pads, input_shape)
 
 
