@@ -6,10 +6,11 @@ Usage:
     python benchmarks/bench_extra.py [--threads 1] [--parts conv,fit,memory,import]
                                      [--json out.json]
 
-    conv    GEMM peak of NumPy's BLAS (a 2048x2048 float32 product, best of 5) and the
+    conv    GEMM peak of NumPy's BLAS (a 2048x2048 float32 product) and the
             GFLOP/s of the CNN's two Conv2D layers in a training step (forward, weight
             gradient, input gradient of the second layer: the FLOPs of their matrix
-            products), nnlab and PyTorch, as a fraction of that peak.
+            products), nnlab and PyTorch, as a fraction of that peak; all three timed
+            in alternation, medians.
     fit     the README's digits CNN (Conv2D(16) - MaxPool - Dense(10, softmax), Adam,
             batch 32): one epoch of `fit` against the same batches through the bare
             step (forward, loss, backward, optimizer.apply); the difference is fit's
@@ -58,17 +59,6 @@ from nnlab import layers  # noqa: E402
 torch = bs.torch
 
 
-def best_of(fn, repeats=5, warmup=1):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def median_of(fn, repeats=5, warmup=1):
     for _ in range(warmup):
         fn()
@@ -96,10 +86,11 @@ def alternating_medians(fns, repeats, warmup=1):
 
 # ----------------------------------------------------------------------------- conv
 
-def gemm_peak():
-    """GFLOP/s of a large float32 matrix product: the most the BLAS gets out of the CPU."""
+def gemm_peak_step():
+    """A large float32 matrix product (2048², 17.2 GFLOP): the most the BLAS gets out of
+    the CPU. Returns (function to time, its FLOPs)."""
     a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
-    return 2 * 2048 ** 3 / best_of(lambda: a @ a) / 1e9
+    return (lambda: a @ a), 2 * 2048 ** 3
 
 
 def conv_flops(batch=128, side=28, filters=(32, 64), k=3):
@@ -111,8 +102,8 @@ def conv_flops(batch=128, side=28, filters=(32, 64), k=3):
     return 2 * one + 3 * two
 
 
-def conv_times(repeats=7):
-    """Median seconds of the CNN's two Conv2D layers' forward + backward, per framework."""
+def conv_steps():
+    """Functions running the CNN's two Conv2D layers' forward + backward, per framework."""
     x, _ = bs.make_data(128, "cnn")
     model = bs.nnlab_model("cnn", "sgd")
     conv1, conv2 = model.layers[0], model.layers[1]
@@ -125,7 +116,7 @@ def conv_times(repeats=7):
         conv2(a, training=True)
         conv2.backward(g2)
         conv1.backward(g1, input_grad=False)      # the first layer, as in fit
-    result = {"nnlab": median_of(ours, repeats)}
+    steps = {"nnlab": ours}
     if torch is not None:
         nn = torch.nn
         torch.manual_seed(0)
@@ -139,16 +130,19 @@ def conv_times(repeats=7):
             a.retain_grad()
             z = torch.relu(c2(a))
             torch.autograd.backward([z, a], [tg2, tg1])
-        result["torch"] = median_of(theirs, repeats)
-    return result
+        steps["torch"] = theirs
+    return steps
 
 
-def part_conv():
-    peak = gemm_peak()
+def part_conv(repeats=9):
+    """GEMM peak and the convolutions, timed in alternation (the same load for all)."""
+    gemm, gemm_flops = gemm_peak_step()
+    steps = conv_steps()
+    times = alternating_medians([gemm, *steps.values()], repeats)
+    peak = gemm_flops / times[0] / 1e9
     flops = conv_flops()
-    times = conv_times()
     out = {"gemm_peak_gflops": peak, "conv_gflop": flops / 1e9}
-    for name, t in times.items():
+    for name, t in zip(steps, times[1:]):
         out[name + "_conv_ms"] = t * 1e3
         out[name + "_conv_gflops"] = flops / t / 1e9
         out[name + "_conv_peak_fraction"] = flops / t / 1e9 / peak
