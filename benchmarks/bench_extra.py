@@ -196,8 +196,8 @@ def part_fit(batch=32, epochs=9):
 
     # What fit adds per batch, timed directly (the difference of the two epoch times above
     # is within the noise of a shared machine): (1) one epoch of fit with its training step
-    # replaced by a stub — the loop, shuffling, argument and label checks, logs, callbacks,
-    # progress bar — and (2) what fit's step does beyond the bare step: penalties, the
+    # replaced by a stub — the loop, argument and label checks, logs, callbacks, progress
+    # bar; minus the shuffled batch gather, which the bare step does too — and (2) what fit's step does beyond the bare step: penalties, the
     # trainable-weights check, the metrics.
     xb, yb = x[:batch], model._cast_y(y[:batch])
     y_pred = model.forward(xb)
@@ -215,6 +215,13 @@ def part_fit(batch=32, epochs=9):
     model._train_step = lambda xb, yb: 0.5             # the stub (an instance attribute)
     loop_s = median_of(fit_epoch, 9)
     del model._train_step                               # back to the real step
+
+    def gathers():                                      # the bare step's batch gather,
+        order = nnlab.random.generator().permutation(len(x))   # which the stub loop
+        for start in range(0, len(x), batch):           # also does: not fit's overhead
+            idx = order[start:start + batch]
+            x[idx], y_f[idx]
+    loop_s -= median_of(gathers, 9)
     book_s = loop_s / steps + extras_s
 
     def predict():

@@ -126,7 +126,7 @@ def tables():
               f"| the same batches through the bare step | {f['bare_epoch_ms']:.0f} ms | |",
               f"| fit's overhead per batch: epoch difference | {f['fit_overhead_per_batch_ms']:.3f} ms "
               f"({f['fit_overhead_share']:.1%} of the step) | |",
-              f"| fit's overhead per batch, timed directly: the loop with a stub step "
+              f"| fit's overhead per batch, timed directly: the loop with a stub step, less the batch gather "
               f"({f['fit_loop_per_batch_ms']:.3f} ms) + penalties and metrics in the step "
               f"({f['fit_step_extras_per_batch_ms']:.3f} ms) | "
               f"{f['fit_bookkeeping_per_batch_ms']:.3f} ms ({f['fit_bookkeeping_share']:.1%} of "
