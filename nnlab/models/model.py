@@ -45,7 +45,10 @@ def _takes_input_grad(backward):
 
 @functools.lru_cache(maxsize=None)
 def _has_input_grad(function):
-    return "input_grad" in inspect.signature(function).parameters
+    try:
+        return "input_grad" in inspect.signature(function).parameters
+    except (TypeError, ValueError):        # no signature to read: call it the plain way
+        return False
 
 
 def _check_verbose(verbose):
