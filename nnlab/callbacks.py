@@ -122,6 +122,7 @@ class CallbackList:
             logs = {} if args[-1] is None else args[-1]
             for cb in self.callbacks:
                 getattr(cb, hook)(*args[:-1], logs)
+        setattr(self, hook, call)          # found directly next time (fit calls it per batch)
         return call
 
 

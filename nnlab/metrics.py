@@ -126,7 +126,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
             f"sparse_categorical_accuracy expects integer labels of shape {y_pred.shape[:-1]}. "
             f"Received y_true.shape={y_true.shape} for y_pred.shape={y_pred.shape}; for one-hot "
             "labels use categorical_accuracy.")
-    return (y_true == np.argmax(y_pred, -1)).astype(config.floatx())
+    return (y_true == y_pred.argmax(-1)).astype(config.floatx())
 
 
 def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
@@ -349,7 +349,7 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
-            self.total += float(np.sum(values))
+            self.total += float(values.sum())
             self.count += values.size
         else:
             w = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64).reshape(

@@ -306,3 +306,35 @@ def test_fit_skips_backward_of_layers_with_nothing_trainable_before_them():
     assert calls == []
     model.forward(x, training=True)
     assert model.backward(np.ones((8, 2))).shape == x.shape and calls == [1]
+
+
+@pytest.mark.parametrize("first", ["dense", "conv"])
+def test_backward_without_input_grad_skips_only_the_first_layers_input_gradient(first):
+    """model.backward(grad, input_grad=False), as fit calls it: the first Dense/Conv2D is
+    asked for its weight gradients only (it returns None); every weight gradient is the
+    same as with input_grad=True. A layer whose backward has no `input_grad` is called
+    as before."""
+    from nnlab.layers import Conv2D, Flatten
+
+    calls = []
+
+    class PlainDense(Dense):               # a student's layer: backward(grad) only
+        def backward(self, grad):
+            calls.append(1)
+            return super().backward(grad)
+
+    front = [Conv2D(2, 3), Flatten()] if first == "conv" else [Flatten(), Dense(5)]
+    model = Sequential([Input(shape=(5, 5, 1))] + front + [PlainDense(3)])
+    x = np.random.default_rng(0).normal(size=(4, 5, 5, 1)).astype("float32")
+    grad = np.random.default_rng(1).normal(size=(4, 3)).astype("float32")
+    model.forward(x, training=True)
+    assert model.backward(grad).shape == x.shape
+    expected = [g.copy() for layer in model.layers for g in layer.grads.values()]
+    assert model.backward(grad, input_grad=False) is None
+    got = [g for layer in model.layers for g in layer.grads.values()]
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(e, g)
+    assert calls == [1, 1]
+    first_layer = model.layers[0] if first == "conv" else model.layers[1]
+    out_shape = (4, 3, 3, 2) if first == "conv" else (4, 5)
+    assert first_layer.backward(np.ones(out_shape, "float32"), input_grad=False) is None

@@ -131,6 +131,7 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         _args.require_weights(self)
+        self._cache = None          # free the last batch's im2col matrix before the new one
         W = self._kernel4()
         x = np.asarray(x, dtype=W.dtype)
         _args.check_forward_input(self, x, channels=W.shape[2], image=True)
@@ -143,11 +144,18 @@ class Conv2D(Layer):
         if self.use_bias:
             z += self.params["bias"]
         z = z.reshape(n, oh, ow, self.filters)
-        a = self.activation(z)
+        if self.activation is activations.relu:
+            # relu(z) written over z: the backward pass needs only the mask a > 0 (the
+            # same as z > 0), so keeping z would cost one more output-sized array.
+            a, z = np.maximum(z, 0, out=z), None
+        else:
+            a = self.activation(z)
         self._cache = (cols, xp.shape, x.shape, pads, z, a)
         return a
 
-    def backward(self, grad):
+    def backward(self, grad, input_grad=True):
+        """dW, db into `self.grads`; returns dx (None with input_grad=False, which the
+        model passes when nothing before this layer needs a gradient)."""
         cols, padded_shape, input_shape, pads, z, a = self._cached()
         W = self._kernel4()
         delta = activations.backward(self.activation, z, a, np.asarray(grad, dtype=W.dtype))
@@ -156,6 +164,8 @@ class Conv2D(Layer):
         self.grads["kernel"] = (cols2.T @ delta2).reshape(self.params["kernel"].shape)  # dW = colsᵀ δ
         if self.use_bias:
             self.grads["bias"] = delta2.sum(axis=0)                  # db = Σ δ
+        if not input_grad:
+            return None
         # dx: kernel offset (m, l) read x[:, i·sh + m, j·sw + l, :] for every output (i, j);
         # send δ W[m, l]ᵀ back to exactly those cells (overlaps add up).
         (kh, kw), (sh, sw) = self.kernel_size, self.strides
@@ -254,8 +264,11 @@ class Conv1D(Conv2D):
             x = np.pad(x, ((0, 0), (self.kernel_size[1] - 1, 0), (0, 0)))
         return super().forward(x[:, None], training=training)[:, 0]
 
-    def backward(self, grad):
-        dx = super().backward(np.asarray(grad)[:, None])[:, 0]
+    def backward(self, grad, input_grad=True):
+        dx = super().backward(np.asarray(grad)[:, None], input_grad)
+        if dx is None:
+            return None
+        dx = dx[:, 0]
         return dx[:, self.kernel_size[1] - 1:] if self.causal else dx
 
     def get_config(self):

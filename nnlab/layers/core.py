@@ -84,7 +84,9 @@ class Dense(Layer):
         self._cache = (x, z, a)
         return a
 
-    def backward(self, grad):
+    def backward(self, grad, input_grad=True):
+        """dW, db into `self.grads`; returns dx (None with input_grad=False, which the
+        model passes when nothing before this layer needs a gradient)."""
         x, z, a = self._cached()
         W = self.params["kernel"]
         delta = activations.backward(self.activation, z, a, np.asarray(grad, dtype=W.dtype))
@@ -93,6 +95,8 @@ class Dense(Layer):
         self.grads["kernel"] = x2.T @ delta2                 # dW = xᵀ δ
         if self.use_bias:
             self.grads["bias"] = delta2.sum(axis=0)          # db = Σ δ
+        if not input_grad:
+            return None
         return delta @ W.T                                   # dx = δ Wᵀ
 
     def get_config(self):

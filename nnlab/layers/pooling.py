@@ -7,10 +7,11 @@ or its mean. There are no parameters; the backward pass only routes gradients:
     max:      the window's gradient goes to the cell that held the maximum
     average:  the window's gradient is shared equally by the cells it averaged
 
-When the windows tile the input (strides == pool_size, 'valid' padding), a reshape to
-(N, oh, ph, ow, pw, C) puts each window on axes 2 and 4 and one reduction does the
-work. Otherwise the code loops over the ph·pw pool offsets (m, l) only: the strided
-view x[:, m::sh, l::sw] holds cell (m, l) of every window at once.
+The code loops over the ph·pw pool offsets (m, l) only: the strided view
+x[:, m::sh, l::sw] holds cell (m, l) of every window at once. (For average pooling
+whose windows tile the input — strides == pool_size, 'valid' padding — a reshape to
+(N, oh, ph, ow, pw, C) puts each window on axes 2 and 4 and one mean does the work; for
+max pooling the loop over the offsets is faster than that reshape, so it is always used.)
 
 Derived in lessons/12_pooling.ipynb.
 """
@@ -112,43 +113,32 @@ class MaxPooling2D(_Pooling2D):
     def forward(self, x, training=False):
         x = _as_float(x)
         _args.check_forward_input(self, x, image=True)
-        n, h, w, c = x.shape
-        (ph, pw), out_hw = self.pool_size, self.compute_output_shape(x.shape[1:])[:2]
-        if self._tiles():                      # windows tile x: max over axes 2 and 4
-            oh, ow = out_hw
-            y = x[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c).max(axis=(2, 4))
-            self._cache = (x, y, None, x.shape)
-            return y
+        out_hw = self.compute_output_shape(x.shape[1:])[:2]
         xp, pads = self._pad(x, fill=-np.inf)
-        views = self._offsets(xp, out_hw)
-        y = xp[next(views)].copy()
-        for view in views:                     # loop over the pool offsets only
-            np.maximum(y, xp[view], out=y)
+        cells = [xp[view] for view in self._offsets(xp, out_hw)]   # one per pool offset
+        y = np.maximum(cells[0], cells[1]) if len(cells) > 1 else cells[0].copy()
+        for cell in cells[2:]:                 # loop over the pool offsets only
+            np.maximum(y, cell, out=y)
         self._cache = (xp, y, pads, x.shape)
         return y
 
     def backward(self, grad):
         xp, y, pads, input_shape = self._cached()
         grad = np.asarray(grad, dtype=y.dtype)
-        n, oh, ow, c = y.shape
-        (ph, pw) = self.pool_size
-        if pads is None:                       # tiles: compare each window with its max
-            tiles = xp[:, :oh * ph, :ow * pw].reshape(n, oh, ph, ow, pw, c)
-            winner = tiles == y[:, :, None, :, None, :]
-            if np.count_nonzero(winner) == y.size:     # no ties: one winner per window
-                dtiles = np.where(winner, grad[:, :, None, :, None, :], 0)
-                if (oh * ph, ow * pw) == xp.shape[1:3]:
-                    return dtiles.reshape(xp.shape)    # same memory order: a view
-                dx = np.zeros_like(xp)                 # rows/columns no window covers
-                dx[:, :oh * ph, :ow * pw] = dtiles.reshape(n, oh * ph, ow * pw, c)
-                return dx
-            pads = ((0, 0), (0, 0))            # ties: use the general rule below
-        dxp = np.zeros_like(xp)
-        taken = np.zeros(y.shape, dtype=bool)  # windows whose max was already found
-        for view in self._offsets(xp, (oh, ow)):
-            hit = (xp[view] == y) & ~taken     # first max in row-major order wins
-            taken |= hit
-            dxp[view] += np.where(hit, grad, 0)
+        (oh, ow), (ph, pw) = y.shape[1:3], self.pool_size
+        covered = self._tiles() and (oh * ph, ow * pw) == xp.shape[1:3]
+        dxp = np.empty_like(xp) if covered else np.zeros_like(xp)  # every cell written?
+        free = np.ones(y.shape, dtype=bool)    # windows whose max is not found yet
+        for view in self._offsets(xp, y.shape[1:3]):
+            hit = xp[view] == y
+            hit &= free                        # first max in row-major order wins
+            free &= ~hit
+            if self._tiles():                  # each cell is in one window: just write
+                np.multiply(grad, hit, out=dxp[view])      # grad where hit, else ±0
+            else:                              # overlapping windows add up
+                dxp[view] += np.where(hit, grad, 0)
+        if self._tiles():
+            dxp += 0.0          # -0.0 (a negative grad times 0) + 0.0 = 0.0, as np.where gives
         return self._unpad(dxp, pads, input_shape)
 
 

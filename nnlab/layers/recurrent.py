@@ -284,7 +284,8 @@ class LSTM(_RNN):
         u = self.units
         z = xw_t + h_prev @ self.params["recurrent_kernel"]
         sig = self.recurrent_activation
-        i, f, o = sig(z[:, :u]), sig(z[:, u:2 * u]), sig(z[:, 3 * u:])
+        i_f = sig(z[:, :2 * u])                       # i and f are neighbours: one call
+        i, f, o = i_f[:, :u], i_f[:, u:], sig(z[:, 3 * u:])
         g = self.activation(z[:, 2 * u:3 * u])
         c = f * c_prev + i * g
         tc = self.activation(c)

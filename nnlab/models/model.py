@@ -13,6 +13,8 @@ in how they build the list of nodes that `forward` walks; everything else is her
 
 Derived in lessons/06_backprop.ipynb (forward and backward through the layers).
 """
+import functools
+import inspect
 import math
 
 import numpy as np
@@ -33,6 +35,20 @@ class NotBuiltError(ValueError):
 
 class NonFiniteLossError(FloatingPointError):
     """The loss became NaN or infinite during `fit`."""
+
+
+def _takes_input_grad(backward):
+    """Does this `backward` accept `input_grad=False` (weight gradients only, returns
+    None)? Dense's and Conv2D's do; a layer written without it is called as usual."""
+    return _has_input_grad(getattr(backward, "__func__", backward))
+
+
+@functools.lru_cache(maxsize=None)
+def _has_input_grad(function):
+    try:
+        return "input_grad" in inspect.signature(function).parameters
+    except (TypeError, ValueError):        # no signature to read: call it the plain way
+        return False
 
 
 def _check_verbose(verbose):
@@ -163,7 +179,9 @@ class Model:
             grad: dL/d(output).
             input_grad: also compute dL/dx. With False (what `fit` uses), layers with no
                 trainable weights at or before them (augmentation layers at the input,
-                say) are skipped: nothing they would compute is needed.
+                say) are skipped: nothing they would compute is needed. So is the input
+                gradient of a layer whose inputs need none (the first Dense or Conv2D:
+                `layer.backward(grad, input_grad=False)`).
 
         Returns:
             dL/dx, the gradient with respect to the model's input (None if skipped).
@@ -174,6 +192,10 @@ class Model:
         for i in range(len(self._nodes) - 1, -1, -1):
             layer, parents = self._nodes[i]
             if i not in pending or (needed is not None and not needed[i]):
+                continue
+            if needed is not None and _takes_input_grad(layer.backward) \
+                    and not any(needed[p] for p in parents):
+                layer.backward(pending.pop(i), input_grad=False)   # weights' gradients only
                 continue
             grad_in = layer.backward(pending.pop(i))
             if not parents:
