@@ -218,15 +218,17 @@ class Sandbox:
                     out += ["--perms", "0755", "--dir", text]
             return out
 
+        # the private /tmp first: a Python environment inside /tmp (a checkout there) is
+        # then bound on top of it, not hidden by it
+        argv += ["--perms", "1777", "--size", str(lim.tmp_size), "--tmpfs", "/tmp"]
+        made.add("/tmp")
         links, folders = _top_level()
         for target, name in links:
             argv += ["--symlink", target, name]
         for folder in folders + _mounts():
             argv += parents(folder) + ["--ro-bind", folder, folder]
             made.add(folder)
-        argv += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", str(lim.tmp_size), "--tmpfs", "/tmp"]
-        made.add("/tmp")
+        argv += ["--proc", "/proc", "--dev", "/dev"]
         for folder in binds:
             argv += parents(folder) + ["--bind", str(folder), str(folder)]
         env = {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "USER": "student",
