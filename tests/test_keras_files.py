@@ -162,6 +162,7 @@ def test_compiled_but_untrained_models_keep_keras_optimizer_layout(tmp_path):
 def test_keras_auc_metric_with_its_defaults_loads(tmp_path):
     # keras.metrics.AUC() writes summation_method='interpolation' (its default), which
     # changes nothing for nnlab's AUC; a non-default value is refused by name
+    keras.backend.clear_session()           # Keras names an AUC created before this one 'auc_1'
     theirs = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1, activation="sigmoid")])
     theirs.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[keras.metrics.AUC()])
     theirs.save(tmp_path / "auc.keras")

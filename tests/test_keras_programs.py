@@ -44,7 +44,8 @@ def _run(examples, module):
     namespace = {"keras": module, "np": np, "numpy": np}
     if module is nnlab:
         nnlab.utils.set_random_seed(0)
-    else:
+    else:                       # fresh layer/metric names, as in a program of its own
+        keras.backend.clear_session()
         keras.utils.set_random_seed(0)
     results = []
     for example in examples:
