@@ -256,13 +256,13 @@ def test_wrong_answer_key_stops_with_exit_2(tmp_path, capsys):
 
 def test_solutions_folder_picks_the_matching_notebook(tmp_path):
     paths = [ROOT / "exercises" / "03_linear_regression.ipynb"]
-    chosen = grade._choose_solution(ROOT / "solutions", paths)
+    chosen = grade._choose_solution(ROOT / "solutions", grade._submission_ids(paths))
     assert chosen.path.name == "03_linear_regression.ipynb"
     other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "x = 1", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "no_such"}})])
     nbformat.write(other, tmp_path / "other.ipynb")
     with pytest.raises(grade.UsageError, match="no grade_id in common"):
-        grade._choose_solution(ROOT / "solutions", [tmp_path / "other.ipynb"])
+        grade._choose_solution(ROOT / "solutions", grade._submission_ids([tmp_path / "other.ipynb"]))
 
 
 def test_malformed_grade_ids_and_lone_surrogates_do_not_crash(tmp_path):
@@ -516,8 +516,10 @@ def test_the_solution_is_chosen_by_one_vote_per_submission(tmp_path):
         grade._ids(nbformat.read(ROOT / "solutions" / "12_pooling.ipynb", as_version=4))])
     nbformat.write(stuffed, tmp_path / "stuffed.ipynb")
     with pytest.raises(grade.UsageError, match="equally often"):
-        grade._choose_solution(ROOT / "solutions", [honest, tmp_path / "stuffed.ipynb"])
-    chosen = grade._choose_solution(ROOT / "solutions", [honest, honest, tmp_path / "stuffed.ipynb"])
+        grade._choose_solution(ROOT / "solutions",
+                               grade._submission_ids([honest, tmp_path / "stuffed.ipynb"]))
+    chosen = grade._choose_solution(
+        ROOT / "solutions", grade._submission_ids([honest, honest, tmp_path / "stuffed.ipynb"]))
     assert chosen.path.name == "01_neuron.ipynb"
 
 

@@ -152,6 +152,9 @@ class Lease:
             self._lock = None
 
 
+_SWAP_LIMITS = ("memory.memsw.limit_in_bytes", "memory.swap.max")   # only where swap is accounted
+
+
 def _make_cgroups(name, limits):
     """Cgroups limiting memory and processes of everything one kernel starts: cgroup v1's
     `memory` and `pids` hierarchies, or a v2 group; [] where they cannot be made."""
@@ -168,9 +171,9 @@ def _make_cgroups(name, limits):
                 folder.mkdir(exist_ok=True)
                 made.append(folder)
                 for key, value in settings.items():
-                    if (folder / key).exists() or key in ("memory.limit_in_bytes", "memory.max",
-                                                         "pids.max"):
-                        (folder / key).write_text(str(value))
+                    if key in _SWAP_LIMITS and not (folder / key).exists():
+                        continue                  # no swap accounting here: nothing to limit
+                    (folder / key).write_text(str(value))
             return made
         except OSError:
             for folder in made:

@@ -560,9 +560,11 @@ def grade(submissions, solution, out="grading-output", cell_timeout=30, timeout=
                                                  else solution))
     if not paths:
         raise UsageError("no submissions found (give notebooks or folders of notebooks)")
+    submitted = _submission_ids(paths)            # each submission read once for both checks
     if not isinstance(solution, Solution):
-        solution = _choose_solution(solution, paths) if Path(solution).is_dir() else Solution(solution)
-    _check_key(solution, paths)
+        solution = (_choose_solution(solution, submitted) if Path(solution).is_dir()
+                    else Solution(solution))
+    _check_key(solution, submitted)
     names = _names(paths)
     if shard is not None:
         index, count = shard
@@ -717,7 +719,7 @@ def _submission_ids(paths):
     return found
 
 
-def _choose_solution(folder, paths):
+def _choose_solution(folder, submitted):
     """The solutions notebook in `folder` that most submissions match: each submission
     votes for the notebook it shares most grade_ids with (one submission, one vote, so a
     single notebook stuffed with another lesson's ids cannot swing the choice); a tie
@@ -731,7 +733,7 @@ def _choose_solution(folder, paths):
     if not candidates:
         raise UsageError(f"--solution {folder} holds no solutions notebook")
     votes = {}
-    for ids in _submission_ids(paths):
+    for ids in submitted:
         shared = [len(ids & c.ids) for c in candidates]
         if max(shared) > 0 and shared.count(max(shared)) == 1:
             best = candidates[shared.index(max(shared))]
@@ -746,9 +748,9 @@ def _choose_solution(folder, paths):
     return next(c for c in candidates if c.path == ranked[0][0])
 
 
-def _check_key(solution, paths):
+def _check_key(solution, submitted):
     """Stop when no submission has any exercise of the solution: the wrong answer key."""
-    submitted = [ids for ids in _submission_ids(paths) if ids]
+    submitted = [ids for ids in submitted if ids]
     if submitted and not any(ids & solution.ids for ids in submitted):
         theirs = sorted(set().union(*submitted))
         raise UsageError(
