@@ -73,6 +73,9 @@ def _check_index_array(what, arr, n):
 
 
 def _check_three_sets(got, n):
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        raise CheckFailed("stratified_split should return three index arrays (train, val, test), "
+                          f"got {type(got).__name__}.")
     train, val, test = (_check_index_array(name, a, n) for name, a in zip(("train", "val", "test"), got))
     for (na, a), (nb, b) in [(("train", train), ("val", val)), (("train", train), ("test", test)),
                              (("val", val), ("test", test))]:
@@ -86,31 +89,32 @@ def _check_three_sets(got, n):
     return train, val, test
 
 
+def _expect_class_counts(y, got, expected, setting, why):
+    """Each set's samples per class 0, 1, 2 must be `expected[name]`; else say so, with `why`."""
+    train, val, test = _check_three_sets(got, len(y))
+    for name, idx in (("test", test), ("val", val), ("train", train)):
+        counts = np.bincount(y[idx], minlength=3).tolist()
+        if counts != expected[name]:
+            raise CheckFailed(f"with {setting}, the {name} set should hold {expected[name]} samples "
+                              f"of classes 0, 1, 2, got {counts}. {why}")
+
+
 def check_stratified_split(stratified_split):
     """`stratified_split(y, val_fraction, test_fraction, seed)` -> sorted (train, val, test) indices."""
     # 13 samples of class 0, 11 of class 1, 20 of class 2, in a fixed mixed order
     y = np.array([2, 0, 1, 2, 0, 2, 1, 0, 2, 2, 1, 0, 2, 0, 1, 2, 0, 2, 1, 2, 0, 1,
                   2, 0, 2, 1, 2, 0, 2, 1, 2, 0, 2, 1, 0, 2, 2, 0, 1, 2, 2, 1, 2, 0])
     y_copy = y.copy()
-    n = len(y)
     got = _call(stratified_split, y, 0.2, 0.2, 0)
     if not np.array_equal(y, y_copy):
         raise CheckFailed("stratified_split changed the labels y it was given (shuffled or sorted them in "
                           "place). Work on indices, e.g. np.flatnonzero(y == c), and leave y as it is.")
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        raise CheckFailed("stratified_split should return three index arrays (train, val, test), "
-                          f"got {type(got).__name__}.")
-    train, val, test = _check_three_sets(got, n)
     # per class: round(0.2 * n_c) for test and for val; 13 -> 3 (2.6), 11 -> 2 (2.2), 20 -> 4
-    expected = {"test": [3, 2, 4], "val": [3, 2, 4], "train": [7, 7, 12]}
-    for name, idx in (("test", test), ("val", val), ("train", train)):
-        counts = np.bincount(y[idx], minlength=3).tolist()
-        if counts != expected[name]:
-            raise CheckFailed(
-                f"with classes of 13, 11 and 20 samples and fractions 0.2 / 0.2, the {name} set should hold "
-                f"{expected[name]} samples of classes 0, 1, 2, got {counts}. Per class c with n_c samples: "
-                "round(test_fraction * n_c) for test, round(val_fraction * n_c) for val (both fractions of "
-                "n_c, rounded to the nearest integer), the rest for training.")
+    _expect_class_counts(
+        y, got, {"test": [3, 2, 4], "val": [3, 2, 4], "train": [7, 7, 12]},
+        "classes of 13, 11 and 20 samples and fractions 0.2 / 0.2",
+        "Per class c with n_c samples: round(test_fraction * n_c) for test, round(val_fraction * n_c) "
+        "for val (both fractions of n_c, rounded to the nearest integer), the rest for training.")
     again = _call(stratified_split, y, 0.2, 0.2, 0)
     if not all(np.array_equal(a, b) for a, b in zip(got, again)):
         raise CheckFailed("stratified_split(y, 0.2, 0.2, seed=0) gave a different split the second time: "
@@ -122,19 +126,11 @@ def check_stratified_split(stratified_split):
     # halves and zeros: 0.25 of 10, 2 and 6 samples is 2.5, 0.5, 1.5; Python's round gives 2, 0, 2
     y = np.array([0, 2, 0, 1, 0, 2, 0, 0, 2, 0, 2, 0, 1, 0, 2, 0, 2, 0])
     got = _call(stratified_split, y, 0.25, 0.25, 1)
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
-        raise CheckFailed("stratified_split should return three index arrays (train, val, test), "
-                          f"got {type(got).__name__}.")
-    train, val, test = _check_three_sets(got, len(y))
-    expected = {"test": [2, 0, 2], "val": [2, 0, 2], "train": [6, 2, 2]}
-    for name, idx in (("test", test), ("val", val), ("train", train)):
-        counts = np.bincount(y[idx], minlength=3).tolist()
-        if counts != expected[name]:
-            raise CheckFailed(
-                f"with classes of 10, 2 and 6 samples and fractions 0.25 / 0.25, the {name} set should hold "
-                f"{expected[name]} samples of classes 0, 1, 2, got {counts}. 0.25 * 10 = 2.5, 0.25 * 2 = 0.5 and "
-                "0.25 * 6 = 1.5; Python's round(2.5) = 2, round(0.5) = 0, round(1.5) = 2 (a half goes to the even "
-                "neighbour), and a set may get no sample of a class.")
+    _expect_class_counts(
+        y, got, {"test": [2, 0, 2], "val": [2, 0, 2], "train": [6, 2, 2]},
+        "classes of 10, 2 and 6 samples and fractions 0.25 / 0.25",
+        "0.25 * 10 = 2.5, 0.25 * 2 = 0.5 and 0.25 * 6 = 1.5; Python's round(2.5) = 2, round(0.5) = 0, "
+        "round(1.5) = 2 (a half goes to the even neighbour), and a set may get no sample of a class.")
     passed("stratified_split: disjoint sorted index sets, per-class sizes round(f * n_c), seeded, y untouched")
 
 
