@@ -3,10 +3,11 @@
 Used by `nnlab.course.grade`. `Kernel.run` executes one cell through nbclient (outputs
 capped, widgets not emulated) and raises nbclient's CellExecutionError /
 CellTimeoutError / DeadKernelError, or `KernelExited` when the cell called exit();
-`Kernel.silent` runs grader code without output or history. `PRELUDE` runs first in
-every new kernel and snapshots what `RESET` restores before each graded test cell;
-`RECORD` wraps the graded functions so that what they return during a test cell comes
-out as plain data (`Kernel.run(..., records=[])`), for the grader to compare in its own process.
+`Kernel.silent` runs grader code without output or history. Each new kernel first runs
+`PRELUDE`, which installs the guard (nnlab/course/_guard.py) with a fresh secret key and
+the answer key's tests; `Kernel.test` asks the guard to run one test and returns the
+outcome the guard signed (passed or not, and the plain values the graded functions
+returned), for the grader to score in its own process.
 With a `Sandbox` the kernel runs under bubblewrap and talks over Unix sockets.
 Student code only ever runs in the kernel process, never in the grader's own.
 """
@@ -22,158 +23,18 @@ from time import monotonic
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 from nbclient.util import ensure_async
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from nnlab.course import _guard
+
 MAX_CELL_OUTPUT = 200_000      # characters of output kept per cell (a few figures fit)
-MAX_RECORDS = 10_000            # values handed out per cell (more: the test fails)
-MAX_RECORDS_SIZE = 50_000_000   # characters of them as JSON per cell (more: the test fails)
 NOTE = "nnlab-grade"            # stream name marking the truncation note until stored
-RECORD_MIME = "application/x-nnlab-grade-record+json"
 POLL_SLICE = 1.0                # seconds: the reply is polled in slices, see _Client
 
-# Run once in each new kernel, before any student code: what the reset restores.
-PRELUDE = r'''
-def _nnlab_grade_prelude():
-    import builtins, math, os, sys, types, warnings
-    import numpy, numpy.testing
-    ip = get_ipython()
-    snapshot = types.ModuleType("_nnlab_grade_snapshot")
-    snapshot.modules = {m.__name__: dict(vars(m))
-                        for m in (builtins, math, warnings, numpy, numpy.testing)}
-    snapshot.transformers = {name: list(getattr(ip, name)) for name in
-                             ("input_transformers_cleanup", "input_transformers_post",
-                              "ast_transformers")}
-    snapshot.sys = {name: getattr(sys, name) for name in
-                    ("stdout", "stderr", "stdin", "displayhook", "excepthook")}
-    snapshot.recursionlimit = sys.getrecursionlimit()
-    snapshot.warning_filters = list(warnings.filters)
-    snapshot.numpy_errors = numpy.geterr()
-    snapshot.cwd = os.getcwd()
-    sys.modules["_nnlab_grade_snapshot"] = snapshot
-_nnlab_grade_prelude()
-del _nnlab_grade_prelude
-'''
-
-# Run silently before each graded test cell (followed by the solution's imports).
-RESET = r'''
-def _nnlab_grade_reset():
-    import builtins, importlib, os, sys, warnings
-    snapshot = sys.modules["_nnlab_grade_snapshot"]
-    for name, saved in snapshot.modules.items():
-        module = sys.modules[name]
-        for key, value in saved.items():
-            if vars(module).get(key, snapshot) is not value:
-                setattr(module, key, value)
-    for name, value in snapshot.sys.items():
-        setattr(sys, name, value)
-    sys.setrecursionlimit(snapshot.recursionlimit)
-    warnings.filters[:] = snapshot.warning_filters
-    getattr(warnings, "_filters_mutated", lambda: None)()
-    sys.modules["numpy"].seterr(**snapshot.numpy_errors)
-    os.chdir(snapshot.cwd)
-    for name in [n for n in sys.modules if n == "nnlab.checks" or n.startswith("nnlab.checks.")]:
-        del sys.modules[name]
-    importlib.import_module("nnlab.checks")
-    ip = get_ipython()
-    for name, saved in snapshot.transformers.items():
-        getattr(ip, name)[:] = saved
-    for callbacks in ip.events.callbacks.values():
-        callbacks[:] = [cb for cb in callbacks
-                        if getattr(cb, "__module__", None) not in (None, "__main__")]
-    ip.custom_exceptions = ()
-    for name in ("showtraceback", "showsyntaxerror", "run_cell", "run_ast_nodes", "run_code"):
-        vars(ip).pop(name, None)
-    sys.settrace(None)
-    sys.setprofile(None)
-_nnlab_grade_reset()
-del _nnlab_grade_reset
-'''
-
-
-# Run silently before each graded test cell (after RESET), formatted with the names the
-# solution's exercise cells define, the library functions the test refuses and what to
-# call them: while the test runs, each top-level call of a graded function publishes its
-# return value (or the exception it raised) as plain JSON data, and inside the call the
-# refused library functions raise. UNRECORD puts the student's own functions back.
-RECORD = r'''
-def _nnlab_grade_record(names, refuse, what):
-    import functools, sys
-    import numpy
-    from IPython.display import publish_display_data
-    from nnlab.checks._core import own_code_only
-    depth = [0]
-    def plain(value, level=0):
-        if level > 20:
-            return {"object": "nested too deep"}
-        if value is None or isinstance(value, (bool, str)):
-            return value
-        if isinstance(value, (int, float, numpy.number, numpy.bool_)) and not isinstance(value, complex):
-            value = numpy.asarray(value)
-        if isinstance(value, numpy.ndarray) and value.dtype.kind in "biuf":
-            flat = value.astype(float).ravel()
-            if flat.size > 200_000:           # shape, and projections that depend on positions
-                weights = numpy.random.default_rng(0).standard_normal((4, flat.size))
-                return {"summary": [list(value.shape)] + (weights @ numpy.nan_to_num(flat)).tolist()
-                                   + [float(numpy.sum(abs(flat))), float(flat.min()), float(flat.max())]}
-            data = flat.tolist()
-            for i in numpy.flatnonzero(~numpy.isfinite(flat)).tolist():
-                data[i] = repr(data[i])
-            return {"array": data, "shape": list(value.shape)}
-        if isinstance(value, (list, tuple)):
-            return {"seq": [plain(v, level + 1) for v in value[:100_000]]}
-        if isinstance(value, dict):
-            return {"dict": {str(k): plain(v, level + 1) for k, v in value.items()}}
-        return {"object": type(value).__name__}
-    def publish(record):
-        publish_display_data({"__MIME__": record})
-    def wrap(name, fn):
-        @functools.wraps(fn)
-        def recorded(*args, **kwargs):
-            if depth[0]:
-                return fn(*args, **kwargs)
-            depth[0] += 1
-            try:
-                with own_code_only(what, refuse, ("keras", "sklearn", "torch", "tensorflow")):
-                    result = fn(*args, **kwargs)
-            except BaseException as error:
-                publish({"call": name, "raised": type(error).__name__})
-                raise
-            finally:
-                depth[0] -= 1
-            publish({"call": name, "value": plain(result)})
-            return result
-        recorded.__nnlab_grade_original__ = fn
-        return recorded
-    import nnlab.checks, pkgutil, types
-    for info in pkgutil.iter_modules(nnlab.checks.__path__):   # the checks' own helpers too
-        module = sys.modules.get(f"nnlab.checks.{info.name}")
-        if module is not None and info.name != "_core":
-            refuse = list(refuse) + [f"{module.__name__}.{key}" for key, value in vars(module).items()
-                                     if isinstance(value, types.FunctionType)
-                                     and value.__module__ == module.__name__]
-    namespace = get_ipython().user_ns
-    for name in names:
-        fn = namespace.get(name)
-        fn = getattr(fn, "__nnlab_grade_original__", fn)
-        if callable(fn):                  # a class in place of the function is wrapped too
-            namespace[name] = wrap(name, fn)
-_nnlab_grade_record(__NAMES__, __REFUSE__, __WHAT__)
-del _nnlab_grade_record
-'''.replace("__MIME__", RECORD_MIME)
-
-UNRECORD = r'''
-for _nnlab_grade_name, _nnlab_grade_value in list(get_ipython().user_ns.items()):
-    if hasattr(_nnlab_grade_value, "__nnlab_grade_original__"):
-        get_ipython().user_ns[_nnlab_grade_name] = _nnlab_grade_value.__nnlab_grade_original__
-del _nnlab_grade_name, _nnlab_grade_value
-'''
-
-
-def record_code(names, refuse, what):
-    """RECORD for these graded names, refused library paths and exercise description."""
-    return (RECORD.replace("__NAMES__", repr(sorted(names)))
-            .replace("__REFUSE__", repr(list(refuse))).replace("__WHAT__", repr(what)))
+# Run first in each new kernel, before any student code (see _guard.install).
+PRELUDE = "import nnlab.course._guard as _g\n_g.install({path!r})\ndel _g"
 
 
 class SlicedReplyPolling(NotebookClient):
@@ -225,22 +86,18 @@ class SlicedReplyPolling(NotebookClient):
 
 
 class _Client(SlicedReplyPolling):
-    """nbclient with capped outputs, recorded values set aside and no widget emulation."""
+    """nbclient with capped outputs, the guard's messages set aside and no widget emulation."""
 
-    records = None                   # list: the recorded values of the running cell
-    records_size = 0                 # their size as JSON, in characters
+    messages = None                  # list: the guard's messages during the running cell
 
     def handle_comm_msg(self, outs, msg, cell_index):
         pass
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content") or {}
-        if msg.get("msg_type") == "display_data" and RECORD_MIME in (content.get("data") or {}):
-            if self.records is not None and len(self.records) <= MAX_RECORDS:
-                record = content["data"][RECORD_MIME]
-                self.records_size += len(json.dumps(record)) if self.records_size <= MAX_RECORDS_SIZE else 0
-                self.records.append(record if self.records_size <= MAX_RECORDS_SIZE
-                                    else {"call": "(too much data handed out)"})
+        if msg.get("msg_type") == "display_data" and _guard.RECORD_MIME in (content.get("data") or {}):
+            if self.messages is not None and len(self.messages) < 3:
+                self.messages.append(content["data"][_guard.RECORD_MIME])
             return None
         if any(o.get("name") == NOTE for o in outs):
             return None                  # already truncated: drop the rest
@@ -298,10 +155,12 @@ class Kernel:
     sandbox sees) and the kernel works in its own /tmp, else it works in `workdir`.
     """
 
-    def __init__(self, workdir, kernel_name, sandbox=None):
+    def __init__(self, workdir, kernel_name, sandbox=None, guard=None):
         self.workdir, self.kernel_name, self.sandbox = Path(workdir), kernel_name, sandbox
+        self.guard = guard               # what _guard.install reads, less the key
         self.client = None
         self.last_reply = None
+        self.key, self.number = None, 0
 
     def _remember(self, cell, cell_index, execute_reply):
         self.last_reply = execute_reply
@@ -330,7 +189,23 @@ class Kernel:
         client.start_new_kernel_client()
         if self.sandbox is not None:     # its sockets exist now: no more files from the kernel
             (self.workdir / "sockets").chmod(0o755)
-        self.silent(PRELUDE, timeout)
+        if self.guard is not None:
+            self._install_guard(timeout)
+
+    def _install_guard(self, timeout):
+        """PRELUDE with a fresh key, through a file the kernel reads once and that is then
+        deleted (so the tests and the key are never part of a cell's source)."""
+        self.key, self.number = os.urandom(32).hex(), 0
+        folder = self.workdir / "sockets" if self.sandbox is not None else self.workdir
+        path = folder / "guard.json"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump({**self.guard, "key": self.key}, file)
+        try:
+            if not self.silent(PRELUDE.format(path=str(path)), timeout):
+                raise RuntimeError("the grader's guard could not be installed in the kernel")
+        finally:
+            path.unlink(missing_ok=True)
 
     def stop(self):
         if self.client is not None and self.client.km is not None:
@@ -342,21 +217,40 @@ class Kernel:
                 self.client.km.lease.release()
         self.client = None
 
-    def run(self, cell, timeout, count=None, records=None):
+    def run(self, cell, timeout, count=None, messages=None):
         """Execute `cell` (outputs go into it); raise nbclient's errors or KernelExited.
 
-        Values the RECORD wrappers publish meanwhile are appended to `records` (a list)."""
+        The guard's messages meanwhile are appended to `messages` (a list)."""
         self.client.timeout = max(1, math.ceil(timeout))
         self.client.nb.cells = [cell]
-        self.client.records, self.client.records_size = records, 0
+        self.client.messages = messages
         self.last_reply = None
         try:
             self.client.execute_cell(cell, 0, execution_count=count)
         finally:
-            self.client.records = None
+            self.client.messages = None
             payload = ((self.last_reply or {}).get("content") or {}).get("payload") or []
             if any(isinstance(p, dict) and p.get("source") == "ask_exit" for p in payload):
                 raise KernelExited()
+
+    def test(self, cell, gid, timeout, count=None):
+        """Have the guard run test `gid` (the cell's outputs go into `cell`); return the
+        outcome it signed ({"status", "reason", "records"}), or None if none arrived.
+        Raises nbclient's timeout and dead-kernel errors, or KernelExited."""
+        self.number += 1
+        source, messages = cell.source, []
+        cell.source = _guard.command(self.key, gid, self.number)
+        try:
+            self.run(cell, timeout, count, messages)
+        except CellExecutionError:
+            pass                         # the outcome is what the guard signed, if anything
+        finally:
+            cell.source = source
+        for message in messages:
+            outcome = _guard.verify(self.key, message)
+            if outcome and outcome.get("grade_id") == gid and outcome.get("number") == self.number:
+                return outcome
+        return None
 
     def silent(self, code, timeout):
         """Run `code` without output or history; True if it ran without error."""

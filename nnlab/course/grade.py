@@ -78,7 +78,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from nnlab.course import _sandbox
-from nnlab.course._kernel import NOTE, RESET, UNRECORD, Kernel, KernelExited, record_code
+from nnlab.course._kernel import NOTE, Kernel, KernelExited
 from nnlab.course._notebook import grade_id, is_test_cell, nbgrader, write
 
 MAX_REASON = 300               # characters of an error kept as a reason
@@ -189,12 +189,24 @@ class Solution:
         code = [c for c in self.nb.cells if c.cell_type == "code"]
         self.imports = _imports(c.source for c in code
                                 if not nbgrader(c).get("solution") and not is_test_cell(c))
-        self.graded_names = _functions(c.source for c in code if nbgrader(c).get("solution"))
+        answers = [c.source for c in code if nbgrader(c).get("solution")]
+        self.graded_names = _definitions(answers, (ast.FunctionDef, ast.AsyncFunctionDef))
+        self.graded_classes = _definitions(answers, (ast.ClassDef,))
         self.ids = _ids(self.nb)
         self.reference = None        # grade_id -> the values the solution hands out
 
     def points(self, gid):
         return nbgrader(self.tests[gid])["points"]
+
+    def guard(self):
+        """What the kernel's guard needs (nnlab/course/_guard.py): the tests, what each
+        refuses, the graded names and the imports of the solution's other cells."""
+        refuse = {gid: self.option(gid, "refuse", []) for gid in self.tests}
+        return {"tests": {gid: cell.source for gid, cell in self.tests.items()},
+                "refuse": {gid: [p for p in paths if isinstance(p, str)]
+                           for gid, paths in refuse.items() if isinstance(paths, list)},
+                "names": self.graded_names, "classes": self.graded_classes,
+                "imports": self.imports}
 
     def option(self, gid, name, default):
         """A test cell's `metadata.nnlab.<name>` (compare, refuse), else `default`."""
@@ -255,10 +267,10 @@ def _imports(sources):
     return "\n".join(dict.fromkeys(lines))
 
 
-def _functions(sources):
-    """The names of the functions defined at the top level of the given cell sources."""
+def _definitions(sources, kinds):
+    """The names of the functions (or classes) defined at the top level of the given cell sources."""
     return sorted({node.name for tree in _python_trees(sources) for node in tree.body
-                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
+                   if isinstance(node, kinds)})
 
 
 # --- running ---------------------------------------------------------------------------
@@ -295,7 +307,7 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
     notes = []
     deadline = time.monotonic() + timeout
     workdir = Path(tempfile.mkdtemp(prefix="nnlab-grade-"))
-    kernel = Kernel(workdir, kernel_name, sandbox)
+    kernel = Kernel(workdir, kernel_name, sandbox, solution.guard())
     done = []                      # student cells that ran without error (replayed on restart)
     count = 0
 
@@ -333,25 +345,21 @@ def grade_notebook(nb, solution, cell_timeout=30, timeout=300, kernel_name="pyth
                 break
             limit = min(cell_timeout, left)
             limited_by = "cell" if limit == cell_timeout else "notebook"
-            if gid:
-                records[gid] = []
-                try:
-                    kernel.silent(RESET + "\n" + solution.imports, min(30, left))
-                    kernel.silent(record_code(solution.graded_names,
-                                              solution.option(gid, "refuse", []), gid),
-                                  min(30, left))
-                except Exception:        # noqa: BLE001 - the test itself will tell
-                    pass
             count += 1
             status, reason = "passed", ""
             try:
-                kernel.run(cell, limit, count, records.get(gid))
                 if gid:
-                    kernel.silent(UNRECORD, min(30, max(1, remaining())))
+                    outcome = kernel.test(cell, gid, limit, count)
+                    if outcome is None:
+                        status, reason = "failed", ("the test's outcome did not reach the grader "
+                                                    "(the notebook interfered with the kernel)")
+                    else:
+                        status, reason = outcome["status"], _shorten(outcome["reason"])
+                        records[gid] = outcome["records"]
+                else:
+                    kernel.run(cell, limit, count)
             except CellExecutionError as error:
                 status, reason = "failed", _shorten(f"{error.ename}: {error.evalue}".rstrip(": "))
-                if gid:
-                    kernel.silent(UNRECORD, min(30, max(1, remaining())))
             except CellTimeoutError:
                 what = (f"the time limit per cell ({cell_timeout:g} s)" if limited_by == "cell"
                         else f"the time limit for the whole notebook ({timeout:g} s)")
