@@ -105,7 +105,6 @@ def own_code_only(what, targets, block_imports=()):
     """
     message = (f"{what}: this exercise asks for your own code; the tests do not accept "
                "calls to the library's version of it.")
-    stub = _stub_code(message)
     swapped, patched = [], []
     try:
         for path in targets:
@@ -115,9 +114,9 @@ def own_code_only(what, targets, block_imports=()):
             owner, name = found
             raw = inspect.getattr_static(owner, name)
             func = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
-            if isinstance(func, types.FunctionType) and not func.__code__.co_freevars:
+            if isinstance(func, types.FunctionType):
                 swapped.append((func, func.__code__))
-                func.__code__ = stub
+                func.__code__ = _stub_code(message, len(func.__code__.co_freevars))
             else:
                 own = name in getattr(owner, "__dict__", {})
                 patched.append((owner, name, raw if own else _INHERITED))
@@ -141,12 +140,22 @@ def own_code_only(what, targets, block_imports=()):
 
 
 @functools.lru_cache(maxsize=None)
-def _stub_code(message):
+def _stub_code(message, free=0):
     """The code object of `def f(*args, **kwargs): raise OwnCodeRequired(message)`, made to
-    run in any module's globals (it imports what it needs)."""
+    run in any module's globals (it imports what it needs), with `free` free variables so
+    that it can replace the code of a function with a closure (a method using super())."""
+    body = ("raise __import__('nnlab.checks._core', fromlist=['_'])"
+            f".OwnCodeRequired({message!r})")
+    return stub_code(body, free, "<nnlab.checks own_code_only>")
+
+
+def stub_code(body, free, filename):
+    """The code of `def stub(*args, **kwargs): <body>` with `free` free variables (unread)."""
+    names = [f"_free{i}" for i in range(free)]
+    source = (f"def outer():\n    {' = '.join([*names, 'None'])}\n"
+              f"    def stub(*args, **kwargs):\n"
+              f"        lambda: ({', '.join(names)}{',' if names else ''})\n"
+              f"        {body}\n    return stub\n")
     namespace = {}
-    exec(compile("def refused(*args, **kwargs):\n"
-                 "    raise __import__('nnlab.checks._core', fromlist=['_'])"
-                 f".OwnCodeRequired({message!r})\n", "<nnlab.checks own_code_only>", "exec"),
-         namespace)
-    return namespace["refused"].__code__
+    exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own source
+    return namespace["outer"]().__code__

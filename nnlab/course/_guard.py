@@ -50,11 +50,14 @@ BLOCKED_IMPORTS = ("keras", "sklearn", "torch", "tensorflow", "jax")
 WATCHED_MODULES = ("builtins", "math", "cmath", "operator", "functools", "itertools",
                    "warnings", "numpy", "nnlab")
 
-# sys._getframe may serve student code through these library files: they read a frame's
-# module name or line and keep the frame to themselves (namedtuple, Enum, logging, ...)
+# sys._getframe may serve student code through these library files, which keep the frame
+# to themselves (namedtuple and Enum read its module name, IPython's magics its locals),
+# for a frame no further up than the student's own
 _FRAME_READERS = ("/collections/__init__.py", "/enum.py", "/typing.py",
-                  "/logging/__init__.py", "/matplotlib/_api/__init__.py", "/warnings.py")
+                  "/logging/__init__.py", "/matplotlib/_api/__init__.py", "/warnings.py",
+                  "/IPython/core/interactiveshell.py", "/typing_extensions.py")
 _IMPORTLIB = "<frozen importlib._bootstrap_external>"
+_RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200   # generator, coroutine, iterable coroutine, async gen
 _FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}
 _MEMORY = {"ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "ctypes.cdata/buffer",
            "ctypes.PyObj_FromPtr", "ctypes.call_function", "ctypes.dlsym", "ctypes.dlopen",
@@ -136,15 +139,12 @@ def _wrapper(index, audit=sys.audit):
     return graded
 
 
-def _stub_code(path):
+def _stub_code(path, free):
     """Code for a refused library function: the hook decides, by who calls, whether the
-    original runs."""
-    source = (f"def refused(*args, **kwargs):\n"
-              f"    box = [args, kwargs]\n"
-              f"    __import__('sys').audit('nnlab.grade.answer', {path!r}, box)\n"
-              f"    return box[0]\n")
-    module = compile(source, __file__, "exec")
-    return next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    original runs (`free`: its number of free variables, which the stub must match)."""
+    from nnlab.checks._core import stub_code
+    return stub_code(f"box = [args, kwargs]; __import__('sys').audit('nnlab.grade.answer', "
+                     f"{path!r}, box); return box[0]", free, __file__)
 
 
 def _codes(code):
@@ -224,6 +224,15 @@ class _Guard:
             known = self.library_files[filename] = filename.startswith(self.library)
         return known
 
+    def _attribute(self, obj, name):
+        """obj.name, read without the hook looking at its own reading."""
+        ident = _thread.get_ident()
+        self.getting_frame.add(ident)
+        try:
+            return getattr(obj, name, None)
+        finally:
+            self.getting_frame.discard(ident)
+
     def _frame(self, levels):
         """The frame `levels` above this method's (its own sys._getframe is let through)."""
         ident = _thread.get_ident()
@@ -242,6 +251,16 @@ class _Guard:
                 return False
             if not self._is_library(code.co_filename):
                 return True
+            frame = frame.f_back
+        return False
+
+    def _own(self, frame, wanted):
+        """True if `wanted` is `frame` or one of the frames up to the first student frame."""
+        while frame is not None:
+            if frame is wanted:
+                return True
+            if not self._is_library(frame.f_code.co_filename):
+                return False
             frame = frame.f_back
         return False
 
@@ -271,6 +290,14 @@ class _Guard:
             return
         if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES:
             return
+        if event in ("object.__getattr__", "sys._getframe") and not self.running:
+            # outside a test only a student's generator or coroutine frame is refused: it
+            # could be resumed inside a test, and then lead up to the test's frames
+            frame = self._attribute(args[0], args[1]) if event == "object.__getattr__" else args[0]
+            if not (frame is not None and frame.f_code.co_flags & _RESUMABLE
+                    and not self._is_library(frame.f_code.co_filename)):
+                return
+            self._refuse(f"keeping a generator's or coroutine's frame ({event})")
         if event == "object.__setattr__" and args[1] not in ("__code__", "__class__"):
             return
         if event == "compile" and not (isinstance(args[1], str) and self._is_library(args[1])):
@@ -285,20 +312,29 @@ class _Guard:
         if not self._student(caller):
             return
         where = caller.f_code.co_filename
-        if event == "sys._getframe" and where.endswith(_FRAME_READERS):
+        if event == "sys._getframe" and where.endswith(_FRAME_READERS) and self._own(caller, args[0]):
             return
         if event == "marshal.loads" and where == _IMPORTLIB:
             return
         if event == "sys.addaudithook":     # RuntimeError: the hook is silently not added
             raise Refused("nnlab-grade: audit hooks are not allowed in a graded notebook")
-        self._refuse(*{
-            "object.__getattr__": (f"reading {args[1]} (a frame of the interpreter)",),
-            "object.__setattr__": (f"changing an object's {args[1]}",),
-            "compile": (f"compiling code under a library file's name ({args[1]})",),
-            "exec": (f"running nnlab's module file {getattr(args[0], 'co_filename', '')} again",
-                     "a fresh copy of the library is not refused by the tests"),
-            "import": (f"importing {args[0]} inside a test", "the exercise asks for your own code"),
-        }.get(event, (event,)))
+        self._refuse(*self._what(event, args))
+
+    @staticmethod
+    def _what(event, args):
+        """What was refused and why, for the message."""
+        if event == "object.__getattr__":
+            return (f"reading {args[1]} (a frame of the interpreter)",)
+        if event == "object.__setattr__":
+            return (f"changing an object's {args[1]}",)
+        if event == "compile":
+            return (f"compiling code under a library file's name ({args[1]})",)
+        if event == "exec":
+            return (f"running nnlab's module file {args[0].co_filename} again",
+                    "a fresh copy of the library is not refused by the tests")
+        if event == "import":
+            return (f"importing {args[0]} inside a test", "the exercise asks for your own code")
+        return (event,)
 
     # --- running a test ------------------------------------------------------------------
 
@@ -438,16 +474,17 @@ class _Guard:
                 continue
             raw = inspect.getattr_static(*found)
             func = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
-            if not isinstance(func, types.FunctionType) or func.__code__.co_freevars:
+            if not isinstance(func, types.FunctionType):
                 continue
             original = types.FunctionType(func.__code__, func.__globals__, func.__name__,
                                           func.__defaults__, func.__closure__)
             original.__kwdefaults__ = func.__kwdefaults__
             self.originals[path] = original
-            if path not in self.stub_codes:
-                self.stub_codes[path] = _stub_code(path)
+            free = len(func.__code__.co_freevars)
+            if (path, free) not in self.stub_codes:
+                self.stub_codes[path, free] = _stub_code(path, free)
             swapped.append((func, func.__code__))
-            func.__code__ = self.stub_codes[path]
+            func.__code__ = self.stub_codes[path, free]
         return swapped
 
     def _answer(self, path, box):
