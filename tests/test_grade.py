@@ -363,13 +363,38 @@ def test_each_cheat_scores_zero_on_the_cheated_test(attacked, attack):
         assert _points(record)["test_weighted_sum"] == 1, record["exercises"]
 
 
-def test_values_are_compared_outside_the_kernel(attacked):
-    # these cheats make the kernel's own checks pass; the handed-out values give them away
-    for attack in ("patch_on_call", "edit_snapshot", "delete_snapshot"):
-        sigmoid = {e["grade_id"]: e for e in attacked.students[attack]["exercises"]}["test_sigmoid"]
-        assert sigmoid["reason"].startswith("wrong values"), (attack, sigmoid)
-    library = {e["grade_id"]: e for e in attacked.students["library"]["exercises"]}
-    assert "OwnCodeRequired" in library["test_sigmoid"]["reason"], library
+def _exercise(attacked, attack, gid="test_sigmoid"):
+    return {e["grade_id"]: e for e in attacked.students[attack]["exercises"]}[gid]
+
+
+def _printed(attacked, name):
+    nb = nbformat.read(attacked.out / "notebooks" / f"{name}.ipynb", as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+
+
+def test_the_guard_sees_through_each_cheat(attacked):
+    # patches made inside the graded call are seen by the guard, or their values are wrong
+    for attack in ("patch_on_call", "patch_code"):
+        reason = _exercise(attacked, attack)["reason"]
+        assert "during the test" in reason or reason.startswith("wrong values"), (attack, reason)
+    assert "OwnCodeRequired" in _exercise(attacked, "library")["reason"]
+    # a forged outcome never counts: the real one arrives (the guard holds its own way out),
+    # or none does
+    reason = _exercise(attacked, "forge_outcome")["reason"]
+    assert "CheckFailed" in reason or "did not reach the grader" in reason, reason
+    # the guard's state, frames, the tests' source and copies of the library stay out of reach
+    printed = {name: _printed(attacked, name)
+               for name in ("reach_guard", "frame_peek", "copy_library", "patch_code")}
+    assert "ATTEMPT WORKED" not in printed["reach_guard"]
+    assert printed["reach_guard"].count("refused: Refused") == 3, printed["reach_guard"]
+    assert "refused: RuntimeError" in printed["reach_guard"]            # the hook not added
+    assert "FRAME REACHED" not in printed["frame_peek"], printed["frame_peek"]
+    assert "TEST SOURCE FOUND" not in printed["frame_peek"]
+    assert "keeping a generator frame refused: Refused" in printed["frame_peek"]
+    assert "COPY MADE" not in printed["copy_library"], printed["copy_library"]
+    assert "FRESH MODULE MADE" not in printed["copy_library"]
+    assert "refused: Refused" in printed["patch_code"]
 
 
 def test_nothing_outside_the_sandbox_changed(attacked):
@@ -386,9 +411,7 @@ def test_nothing_outside_the_sandbox_changed(attacked):
 
 def test_the_limits_hold(attacked):
     def printed(name):
-        nb = nbformat.read(attacked.out / "notebooks" / f"{name}.ipynb", as_version=4)
-        return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                       for o in c.outputs)
+        return _printed(attacked, name)
     assert "8 GB refused" in printed("memory")
     limit = printed("processes")
     assert "process limit reached after" in limit and "file size limit" in limit

@@ -178,9 +178,12 @@ class _Guard:
         self.tests = {gid: compile(transform(source), f"<nnlab-grade test {gid}>", "exec")
                       for gid, source in spec["tests"].items()}
         self.imports = compile(spec["imports"], "<nnlab-grade imports>", "exec")
-        # code the walk up the stack trusts: the tests, and the hook running a test
+        # code the walk up the stack trusts: the tests, and the hook running a test; and
+        # where it finds the student: the hook calling a graded function (if what the name
+        # holds is library code, say nnlab's own sigmoid, the library is answering)
         self.keep = [*self.tests.values(), self.imports, _Guard._run_command.__code__]
         self.trusted = {id(c) for code in self.keep for c in _codes(code)}
+        self.answering = id(_Guard._call.__code__)
         self.nnlab_dir = os.path.dirname(nnlab.__file__) + os.sep
         self.course_dir = os.path.join(self.nnlab_dir, "course") + os.sep
         prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
@@ -249,7 +252,7 @@ class _Guard:
             code = frame.f_code
             if id(code) in self.trusted:
                 return False
-            if not self._is_library(code.co_filename):
+            if id(code) == self.answering or not self._is_library(code.co_filename):
                 return True
             frame = frame.f_back
         return False
@@ -375,7 +378,7 @@ class _Guard:
                 func.__code__ = code
             for cls, attr, method in boxed:
                 setattr(cls, attr, method)
-        if self.changed and status == "passed":
+        if self.changed:
             status, reason = "failed", self.changed
         if self.size > MAX_RECORDS_SIZE or len(self.records) > MAX_RECORDS:
             status, reason, self.records = "failed", "too much data handed out", []
