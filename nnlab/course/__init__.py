@@ -6,5 +6,6 @@
 
 The exercise markers and nbgrader metadata are described in lessons/README.md and
 defined once, in `nnlab.course._notebook`; the grader's kernel handling (time limits,
-restarts, the resets before each test) is in `nnlab.course._kernel`.
+restarts) is in `nnlab.course._kernel`, the guard inside each student's kernel in
+`nnlab.course._guard`.
 """

@@ -349,7 +349,7 @@ class _Guard:
                 and hmac.compare_digest(_mac(self.key, f"{gid}|{number}"), mac)):
             self._refuse("starting a test", "only the grader can")
         self.number = number
-        status, reason, swapped, boxed = "passed", "", [], []
+        status, reason, swapped, boxed, namespace = "passed", "", [], [], {}
         try:
             namespace = self._reset()
             self.graded, self.records, self.size, self.depth, self.changed = [], [], 0, 0, None
@@ -378,6 +378,10 @@ class _Guard:
                 func.__code__ = code
             for cls, attr, method in boxed:
                 setattr(cls, attr, method)
+            for name, value in namespace.items():     # what the test defined, as in a cell
+                if (not name.startswith("_") and name not in self.names
+                        and self.user_ns.get(name, namespace) is not value):
+                    self.user_ns[name] = value
         if self.changed:
             status, reason = "failed", self.changed
         if self.size > MAX_RECORDS_SIZE or len(self.records) > MAX_RECORDS:

@@ -23,19 +23,21 @@ SUBMISSION paths are notebooks or folders of notebooks. What happens:
    deleted test is put back after the cell that precedes it in the solution, or at the end.
 4. **Execute** each student in a fresh kernel inside a sandbox (see below), cell by cell,
    continuing after errors, with limits per cell (`--cell-timeout`) and per student
-   (`--timeout`); before each test cell the kernel is reset (nnlab.checks re-imported,
-   builtins/math/numpy/warnings restored, IPython hooks removed, the solution's imports
-   re-run). During a test cell every graded function (a function the solution's exercise
-   cells define) is wrapped: each call made by the test hands its return value out of the
-   kernel as plain JSON data (numbers, arrays, strings, lists, dicts; never objects or
-   pickles), and, inside the call, the library functions that the test cell's
-   `metadata.nnlab.refuse` lists raise "this exercise asks for your own code".
-5. **Score outside the kernel.** A test earns its points iff its cell ran without error
-   *and*, in the grader's own process, the values handed out equal the reference run's
-   for the same calls (same calls in the same order, same shapes, numbers within
-   rtol 1e-5 / atol 1e-8; a solution test cell may set `metadata.nnlab.compare: false`
-   where several answers are right, e.g. a model that is trained). So patching
-   `numpy.allclose`, `abs`, the checks or the grader's snapshot inside the kernel does
+   (`--timeout`). Before any student code, the kernel installs the guard
+   (nnlab/course/_guard.py: an audit hook holding the tests and a fresh secret key).
+   Each graded test cell is run by the guard on the grader's signed command: it restores
+   numpy, builtins, nnlab and their classes, runs the test in a copy of the namespace with
+   each graded function (a function the solution's exercise cells define) wrapped so that
+   what it returns is kept as plain JSON data (numbers, arrays, strings, lists, dicts;
+   never objects or pickles), refuses the library functions the test cell's
+   `metadata.nnlab.refuse` lists to the student's code, and publishes the outcome signed
+   with the key. Outcomes that do not verify count as lost (0 points).
+5. **Score outside the kernel.** A test earns its points iff the guard's signed outcome
+   says it passed *and*, in the grader's own process, the values handed out equal the
+   reference run's for the same calls (same calls in the same order, same shapes, numbers
+   within rtol 1e-5 / atol 1e-8; a solution test cell may set
+   `metadata.nnlab.compare: false` where several answers are right, e.g. a split that is
+   random). So patching `numpy.allclose`, `abs`, the checks, IPython or the kernel does
    not help: the numbers must be right.
 6. **Timeouts and dead kernels.** A cell over its time limit, or a kernel that dies
    (`os._exit`, a kill, `exit()`, a crash, the memory limit), is restarted: the student's
@@ -163,7 +165,7 @@ def _ids(nb):
 
 
 class Solution:
-    """The graded tests of a solutions notebook, what they check and what the reset re-imports."""
+    """The graded tests of a solutions notebook, what they check and the imports the tests run with."""
 
     def __init__(self, path):
         self.path = Path(path)
