@@ -41,6 +41,7 @@ import json
 import os
 import re
 import sys
+import threading
 import types
 
 RECORD_MIME = "application/x-nnlab-grade-record+json"
@@ -211,6 +212,8 @@ class _Guard:
         self.publish = ip.display_pub.publish
         self.user_ns = ip.user_ns
         self.getting_frame = set()             # threads inside the hook's own sys._getframe
+        # the kernel's own threads; any thread started later is the student's, whatever it runs
+        self.kernel_threads = {thread.ident for thread in threading.enumerate()}
         self.running = None                    # the grade_id of the running test
         self.number = 0                        # the last test command's number
         self.graded, self.records, self.size, self.depth = [], [], 0, 0
@@ -247,7 +250,8 @@ class _Guard:
 
     def _student(self, frame):
         """True if the innermost frame that is not library code is student code, not a test
-        (or the hook running a test)."""
+        (or the hook running a test); on a thread the student started, library code all
+        the way down counts as the student's too."""
         while frame is not None:
             code = frame.f_code
             if id(code) in self.trusted:
@@ -255,7 +259,7 @@ class _Guard:
             if id(code) == self.answering or not self._is_library(code.co_filename):
                 return True
             frame = frame.f_back
-        return False
+        return _thread.get_ident() not in self.kernel_threads
 
     def _own(self, frame, wanted):
         """True if `wanted` is `frame` or one of the frames up to the first student frame."""

@@ -246,11 +246,10 @@ class Kernel:
             pass                         # the outcome is what the guard signed, if anything
         finally:
             cell.source = source
-        for message in messages:
-            outcome = _guard.verify(self.key, message)
-            if outcome and outcome.get("grade_id") == gid and outcome.get("number") == self.number:
-                return outcome
-        return None
+        outcomes = [outcome for outcome in (_guard.verify(self.key, m) for m in messages)
+                    if outcome and outcome.get("grade_id") == gid
+                    and outcome.get("number") == self.number]
+        return outcomes[0] if len(outcomes) == 1 else None    # two: one was forged
 
     def silent(self, code, timeout):
         """Run `code` without output or history; True if it ran without error."""
