@@ -34,6 +34,8 @@ strings given to exec, files the student wrote).
 
 What it does not stop is listed in the README (teacher section, "What it does not stop").
 """
+import _imp
+import _signal
 import _thread
 import hashlib
 import hmac
@@ -57,16 +59,19 @@ WATCHED_MODULES = ("builtins", "math", "cmath", "operator", "functools", "iterto
 _FRAME_READERS = ("/collections/__init__.py", "/enum.py", "/typing.py",
                   "/logging/__init__.py", "/matplotlib/_api/__init__.py", "/warnings.py",
                   "/IPython/core/interactiveshell.py", "/typing_extensions.py")
+_FRAME_READER_FUNCTIONS = {"extract_stack", "format_stack", "print_stack"}    # traceback.py
 _IMPORTLIB = "<frozen importlib._bootstrap_external>"
 _RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200   # generator, coroutine, iterable coroutine, async gen
 _FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}
 _MEMORY = {"ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "ctypes.cdata/buffer",
            "ctypes.PyObj_FromPtr", "ctypes.call_function", "ctypes.dlsym", "ctypes.dlopen",
            "ctypes.dlsym/handle", "ctypes.addressof"}
+_GUARDED = [(_signal, "signal"), (_imp, "create_builtin")]
 _PROC_MEMORY = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?mem$")
 _REFUSED = {"sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects",
             "gc.get_referrers", "gc.get_referents", "function.__new__", "code.__new__"} | _MEMORY
-_EVENTS = {"nnlab.grade.test", "nnlab.grade.call", "nnlab.grade.answer", "sys._getframe",
+_EVENTS = {"nnlab.grade.test", "nnlab.grade.call", "nnlab.grade.answer", "nnlab.grade.guarded",
+           "sys._getframe",
            "sys.addaudithook", "object.__getattr__", "object.__setattr__", "marshal.loads",
            "compile", "exec", "open", "import"} | _REFUSED
 
@@ -138,6 +143,16 @@ def _wrapper(index, audit=sys.audit):
         audit("nnlab.grade.call", index, box)
         return box[0]
     return graded
+
+
+def _guarded_function(module, name):
+    """What replaces a guarded function (see _Guard._guarded)."""
+    def guarded(*args, **kwargs):
+        box = [args, kwargs]
+        sys.audit("nnlab.grade.guarded", module, name, box)
+        return box[0]
+    guarded.__name__ = guarded.__qualname__ = name
+    return guarded
 
 
 def _stub_code(path, free):
@@ -220,6 +235,12 @@ class _Guard:
         self.originals, self.stub_codes, self.changed = {}, {}, None
         self.watch = self.core = None
         sys.dont_write_bytecode = True         # bytecode files outside the library are refused
+        self.guarded = {}
+        for module, name in _GUARDED:
+            self.guarded[module.__name__, name] = getattr(module, name)
+            setattr(module, name, _guarded_function(module.__name__, name))
+        import signal
+        signal.signal.__wrapped__ = _signal.signal      # (functools.wraps kept the original)
         sys.addaudithook(self.hook)
 
     # --- who is calling --------------------------------------------------------------
@@ -238,6 +259,18 @@ class _Guard:
             return getattr(obj, name, None)
         finally:
             self.getting_frame.discard(ident)
+
+    def _dangerous(self, frame):
+        """True if `frame`, or one it leads to, is the guard's or a test's, or if it is a
+        student's generator or coroutine (resumed inside a test, it would lead there)."""
+        code = frame.f_code
+        if code.co_flags & _RESUMABLE and not self._is_library(code.co_filename):
+            return True
+        while frame is not None:
+            if frame.f_code.co_filename == __file__ or id(frame.f_code) in self.trusted:
+                return True
+            frame = frame.f_back
+        return False
 
     def _frame(self, levels):
         """The frame `levels` above this method's (its own sys._getframe is let through)."""
@@ -287,6 +320,8 @@ class _Guard:
             return self._call(*args)
         if event == "nnlab.grade.answer":
             return self._answer(*args)
+        if event == "nnlab.grade.guarded":
+            return self._guarded(*args)
         if event == "open":
             path = args[0] if isinstance(args[0], str) else ""
             if not (_PROC_MEMORY.match(path) or (path.endswith(".pyc") and not self._is_library(path))):
@@ -298,13 +333,12 @@ class _Guard:
         if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES:
             return
         if event in ("object.__getattr__", "sys._getframe") and not self.running:
-            # outside a test only a student's generator or coroutine frame is refused: it
-            # could be resumed inside a test, and then lead up to the test's frames
-            frame = self._attribute(args[0], args[1]) if event == "object.__getattr__" else args[0]
-            if not (frame is not None and frame.f_code.co_flags & _RESUMABLE
-                    and not self._is_library(frame.f_code.co_filename)):
-                return
-            self._refuse(f"keeping a generator's or coroutine's frame ({event})")
+            # between tests a frame is refused only if it leads to the guard or a test (a
+            # traceback kept from a test) or may be resumed inside one (a student's generator)
+            frame = self._attribute(*args) if event == "object.__getattr__" else args[0]
+            if frame is not None and self._dangerous(frame):
+                self._refuse(f"this frame ({event})", "it leads to the grader's tests")
+            return
         if event == "object.__setattr__" and args[1] not in ("__code__", "__class__"):
             return
         if event == "compile" and not (isinstance(args[1], str) and self._is_library(args[1])):
@@ -319,7 +353,9 @@ class _Guard:
         if not self._student(caller):
             return
         where = caller.f_code.co_filename
-        if event == "sys._getframe" and where.endswith(_FRAME_READERS) and self._own(caller, args[0]):
+        reader = where.endswith(_FRAME_READERS) or (
+            where.endswith("/traceback.py") and caller.f_code.co_name in _FRAME_READER_FUNCTIONS)
+        if event == "sys._getframe" and reader and self._own(caller, args[0]):
             return
         if event == "marshal.loads" and where == _IMPORTLIB:
             return
@@ -353,6 +389,7 @@ class _Guard:
                 and hmac.compare_digest(_mac(self.key, f"{gid}|{number}"), mac)):
             self._refuse("starting a test", "only the grader can")
         self.number = number
+        self.running = gid                     # (student code may run even in the reset)
         status, reason, swapped, boxed, namespace = "passed", "", [], [], {}
         try:
             namespace = self._reset()
@@ -371,7 +408,6 @@ class _Guard:
                             boxed.append((value, attr, method))
                             setattr(value, attr, _wrapper(len(self.graded) - 1))
             swapped = self._stub(self.refuse.get(gid, []))
-            self.running = gid
             exec(self.tests[gid], namespace)  # noqa: S102 - the answer key's test
             self._check_unchanged()
         except BaseException as error:         # noqa: BLE001 - the test failed, however
@@ -498,6 +534,16 @@ class _Guard:
             func.__code__ = self.stub_codes[path, free]
         return swapped
 
+    def _guarded(self, module, name, box):
+        """A function the guard holds (signal.signal: a handler receives the interrupted
+        frame; _imp.create_builtin: a fresh signal module) called: not for student code."""
+        args, kwargs = box
+        builtin = module == "_imp" and getattr(args[0] if args else None, "name", None) != "_signal"
+        if not builtin and self._student(self._frame(3)):
+            self._refuse(f"{module}.{name}", "a signal handler is handed the interrupted "
+                         "frame, and with it the test's")
+        box[0] = self.guarded[module, name](*args, **kwargs)
+
     def _answer(self, path, box):
         """A refused library function was called: refuse student code, serve the tests."""
         original = self.originals.get(path) if self.running else None
@@ -509,9 +555,11 @@ class _Guard:
 
     def _call(self, index, box):
         """A test called graded function number `index`: call the student's, keep its value."""
+        if not self.running:
+            self._refuse("calling a graded function's test wrapper after its test")
         name, fn, record = self.graded[index]
         args, kwargs = box
-        record = record and self.running and not self.depth
+        record = record and not self.depth
         self.depth += 1
         try:
             result = fn(*args, **kwargs)
@@ -522,8 +570,7 @@ class _Guard:
             raise
         finally:
             self.depth -= 1
-        if self.running:
-            self._check_unchanged()
+        self._check_unchanged()
         if record and len(self.records) <= MAX_RECORDS and self.size <= MAX_RECORDS_SIZE:
             self.size += len(json.dumps(value))
             self.records.append({"call": name, "value": value})
