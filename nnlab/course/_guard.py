@@ -24,13 +24,18 @@ strings given to exec, files the student wrote).
   and library classes the student's code changes during the test fail it; the graded
   classes' methods report each return to the hook, which checks for such changes then;
   keras, sklearn, torch, tensorflow and jax cannot be imported by student code.
-* **Always**, student code may not look at the interpreter's frames (sys._getframe,
-  frames of tracebacks, generators and coroutines, sys._current_frames, trace and profile
-  functions), search the heap (gc.get_objects/get_referrers/get_referents), read a
-  function's code or make functions or code objects (`__code__`, FunctionType, CodeType,
-  marshal.loads), compile code under a library file's name, run nnlab's module files again
-  (fresh copies of its functions), read memory (ctypes, /proc/*/mem) or add audit hooks.
-  Each refusal raises `Refused`, a RuntimeError whose message says what and why.
+* **Always**, student code may not search the heap (gc.get_objects/get_referrers/
+  get_referents), make functions or code objects (FunctionType, CodeType, code.replace,
+  marshal.loads), change a function's `__code__` or an object's `__class__`, compile code
+  under a library file's name, run nnlab's module files again (fresh copies of its
+  functions), install signal handlers (they are handed the interrupted frame), read memory
+  (ctypes, /proc/*/mem), set trace or profile functions, list other threads' frames or add
+  audit hooks. During a test it may not get any frame at all (sys._getframe, inspect,
+  frames of tracebacks, generators and coroutines); between tests only frames that lead
+  to the guard or a test, or a student's generator or coroutine frame (it could be
+  resumed inside a test). Code on a thread the student started counts as the student's
+  even where it is library code all the way down. Each refusal raises `Refused`, a
+  RuntimeError whose message says what and why.
 
 What it does not stop is listed in the README (teacher section, "What it does not stop").
 """
@@ -42,6 +47,7 @@ import hmac
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import types
@@ -239,7 +245,6 @@ class _Guard:
         for module, name in _GUARDED:
             self.guarded[module.__name__, name] = getattr(module, name)
             setattr(module, name, _guarded_function(module.__name__, name))
-        import signal
         signal.signal.__wrapped__ = _signal.signal      # (functools.wraps kept the original)
         sys.addaudithook(self.hook)
 
