@@ -49,7 +49,6 @@ import os
 import re
 import signal
 import sys
-import threading
 import types
 
 RECORD_MIME = "application/x-nnlab-grade-record+json"
@@ -57,13 +56,14 @@ MAX_RECORDS = 10_000              # values handed out per test (more: the test f
 MAX_RECORDS_SIZE = 50_000_000     # characters of them as JSON per test
 BLOCKED_IMPORTS = ("keras", "sklearn", "torch", "tensorflow", "jax")
 WATCHED_MODULES = ("builtins", "math", "cmath", "operator", "functools", "itertools",
-                   "warnings", "numpy", "nnlab")
+                   "warnings", "numpy", "nnlab", "json", "hmac", "hashlib", "os", "posixpath",
+                   "re", "types", "threading", "signal", "sys")
 
 # sys._getframe may serve student code through these library files, which keep the frame
 # to themselves (namedtuple and Enum read its module name, IPython's magics its locals),
 # for a frame no further up than the student's own
 _FRAME_READERS = ("/collections/__init__.py", "/enum.py", "/typing.py",
-                  "/logging/__init__.py", "/matplotlib/_api/__init__.py", "/warnings.py",
+                  "/matplotlib/_api/__init__.py", "/warnings.py",
                   "/IPython/core/interactiveshell.py", "/typing_extensions.py")
 _FRAME_READER_FUNCTIONS = {"extract_stack", "format_stack", "print_stack"}    # traceback.py
 _IMPORTLIB = "<frozen importlib._bootstrap_external>"
@@ -73,7 +73,7 @@ _MEMORY = {"ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "ctypes.cdat
            "ctypes.PyObj_FromPtr", "ctypes.call_function", "ctypes.dlsym", "ctypes.dlopen",
            "ctypes.dlsym/handle", "ctypes.addressof"}
 _GUARDED = [(_signal, "signal"), (_imp, "create_builtin")]
-_PROC_MEMORY = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?mem$")
+_PROC_MEMORY = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?mem$")   # (after realpath)
 _REFUSED = {"sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects",
             "gc.get_referrers", "gc.get_referents", "function.__new__", "code.__new__"} | _MEMORY
 _EVENTS = {"nnlab.grade.test", "nnlab.grade.call", "nnlab.grade.answer", "nnlab.grade.guarded",
@@ -108,10 +108,24 @@ def _mac(key, text):
 
 
 def install(path):
-    """Read the grader's file at `path`, then guard this kernel (see the module's text)."""
+    """Read the grader's file at `path`, then guard this kernel (see the module's text).
+
+    The guard runs from a private copy of this module: its functions' globals (and their
+    builtins, a copy taken now) are a dict that no student code can reach, so rebinding
+    this module's names or patching builtins later changes nothing in it; its state lives
+    in closures, not in a class (every class can be found through object.__subclasses__)."""
+    import builtins
     with open(path, encoding="utf-8") as file:
         spec = json.load(file)
-    _Guard(spec)
+    with open(__file__, encoding="utf-8") as file:
+        source = file.read()
+    private = {"__name__": f"{__name__} (the kernel's guard)", "__file__": __file__,
+               "__builtins__": dict(vars(builtins))}
+    exec(compile(source, __file__, "exec"), private)  # noqa: S102 - this very module
+    # what reaches the notebook (test wrappers, the guarded functions) comes from the public
+    # module, so that its globals lead nowhere private
+    private["_wrapper"], private["_guarded_function"] = _wrapper, _guarded_function
+    private["_make_hook"](spec)
 
 
 def plain(value, level=0):
@@ -164,9 +178,16 @@ def _guarded_function(module, name):
 def _stub_code(path, free):
     """Code for a refused library function: the hook decides, by who calls, whether the
     original runs (`free`: its number of free variables, which the stub must match)."""
-    from nnlab.checks._core import stub_code
-    return stub_code(f"box = [args, kwargs]; __import__('sys').audit('nnlab.grade.answer', "
-                     f"{path!r}, box); return box[0]", free, __file__)
+    names = [f"_free{i}" for i in range(free)]
+    source = (f"def outer():\n    {' = '.join([*names, 'None'])}\n"
+              f"    def stub(*args, **kwargs):\n"
+              f"        lambda: ({', '.join(names)}{',' if names else ''})\n"
+              f"        box = [args, kwargs]\n"
+              f"        __import__('sys').audit('nnlab.grade.answer', {path!r}, box)\n"
+              f"        return box[0]\n    return stub\n")
+    namespace = {}
+    exec(compile(source, __file__, "exec"), namespace)  # noqa: S102 - our own source
+    return namespace["outer"]().__code__
 
 
 def _codes(code):
@@ -177,86 +198,21 @@ def _codes(code):
             yield from _codes(const)
 
 
-class _Guard:
-    """The hook's state. Only the audit hook (a bound method the interpreter keeps) refers
-    to it; reaching it would need gc or frames, which the hook refuses to student code."""
+def _make_hook(spec):
+    """The guard: its state (`self`, a namespace) and its functions, reachable only from the
+    audit hook that `install` adds (see there for why not a class)."""
+    self = types.SimpleNamespace()
 
-    def __init__(self, spec):
-        import builtins
-        import importlib
-        import pkgutil
-        import site
-        import warnings
-
-        import numpy
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        import nnlab
-
-        self.key = spec["key"]
-        self.names, self.classes = list(spec["names"]), list(spec["classes"])
-        self.refuse = {gid: list(paths) for gid, paths in spec["refuse"].items()}
-        transform = TransformerManager().transform_cell
-        self.tests = {gid: compile(transform(source), f"<nnlab-grade test {gid}>", "exec")
-                      for gid, source in spec["tests"].items()}
-        self.imports = compile(spec["imports"], "<nnlab-grade imports>", "exec")
-        # code the walk up the stack trusts: the tests, and the hook running a test; and
-        # where it finds the student: the hook calling a graded function (if what the name
-        # holds is library code, say nnlab's own sigmoid, the library is answering)
-        self.keep = [*self.tests.values(), self.imports, _Guard._run_command.__code__]
-        self.trusted = {id(c) for code in self.keep for c in _codes(code)}
-        self.answering = id(_Guard._call.__code__)
-        self.nnlab_dir = os.path.dirname(nnlab.__file__) + os.sep
-        self.course_dir = os.path.join(self.nnlab_dir, "course") + os.sep
-        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-                    *site.getsitepackages(), os.path.dirname(nnlab.__file__)}
-        self.library = tuple(sorted({os.path.join(os.path.realpath(p), "") for p in prefixes}
-                                    | {os.path.join(p, "") for p in prefixes} | {"<frozen "}))
-        self.library_files = {}
-        for info in pkgutil.walk_packages(nnlab.__path__, "nnlab."):
-            if not info.name.startswith("nnlab.course"):
-                try:                           # all of nnlab now: running it again is refused
-                    importlib.import_module(info.name)
-                except Exception:              # noqa: BLE001, S110 - an optional dependency
-                    pass
-        self.builtins = builtins
-        self.snapshot = self._take_snapshot()
-        self.sys_state = {name: getattr(sys, name) for name in
-                          ("stdout", "stderr", "stdin", "displayhook", "excepthook")}
-        self.sys_lists = {name: list(getattr(sys, name))
-                          for name in ("meta_path", "path_hooks", "path")}
-        self.recursionlimit = sys.getrecursionlimit()
-        self.warning_filters = list(warnings.filters)
-        self.numpy_errors = numpy.geterr()
-        self.cwd = os.getcwd()
-        ip = get_ipython()  # noqa: F821 - run inside IPython
-        self.publish = ip.display_pub.publish
-        self.user_ns = ip.user_ns
-        self.getting_frame = set()             # threads inside the hook's own sys._getframe
-        # the kernel's own threads; any thread started later is the student's, whatever it runs
-        self.kernel_threads = {thread.ident for thread in threading.enumerate()}
-        self.running = None                    # the grade_id of the running test
-        self.number = 0                        # the last test command's number
-        self.graded, self.records, self.size, self.depth = [], [], 0, 0
-        self.originals, self.stub_codes, self.changed = {}, {}, None
-        self.watch = self.core = None
-        sys.dont_write_bytecode = True         # bytecode files outside the library are refused
-        self.guarded = {}
-        for module, name in _GUARDED:
-            self.guarded[module.__name__, name] = getattr(module, name)
-            setattr(module, name, _guarded_function(module.__name__, name))
-        signal.signal.__wrapped__ = _signal.signal      # (functools.wraps kept the original)
-        sys.addaudithook(self.hook)
 
     # --- who is calling --------------------------------------------------------------
 
-    def _is_library(self, filename):
+    def _is_library(filename):
         known = self.library_files.get(filename)
         if known is None:
             known = self.library_files[filename] = filename.startswith(self.library)
         return known
 
-    def _attribute(self, obj, name):
+    def _attribute(obj, name):
         """obj.name, read without the hook looking at its own reading."""
         ident = _thread.get_ident()
         self.getting_frame.add(ident)
@@ -265,11 +221,10 @@ class _Guard:
         finally:
             self.getting_frame.discard(ident)
 
-    def _dangerous(self, frame):
+    def _dangerous(frame):
         """True if `frame`, or one it leads to, is the guard's or a test's, or if it is a
-        student's generator or coroutine (resumed inside a test, it would lead there)."""
-        code = frame.f_code
-        if code.co_flags & _RESUMABLE and not self._is_library(code.co_filename):
+        generator's or coroutine's (resumed inside a test, it would lead there)."""
+        if frame.f_code.co_flags & _RESUMABLE:
             return True
         while frame is not None:
             if frame.f_code.co_filename == __file__ or id(frame.f_code) in self.trusted:
@@ -277,7 +232,7 @@ class _Guard:
             frame = frame.f_back
         return False
 
-    def _frame(self, levels):
+    def _frame(levels):
         """The frame `levels` above this method's (its own sys._getframe is let through)."""
         ident = _thread.get_ident()
         self.getting_frame.add(ident)
@@ -286,67 +241,57 @@ class _Guard:
         finally:
             self.getting_frame.discard(ident)
 
-    def _student(self, frame):
-        """True if the innermost frame that is not library code is student code, not a test
-        (or the hook running a test); on a thread the student started, library code all
-        the way down counts as the student's too."""
+    def _who(frame):
+        """Whose code this is, by the innermost frame that is not library code: "test" (a
+        test, or the hook running one), "student" (student code, or the hook calling a
+        graded function: if the name holds library code, the library is answering), or
+        "nobody" (library code all the way down: a kernel's thread, a callback)."""
         while frame is not None:
             code = frame.f_code
             if id(code) in self.trusted:
-                return False
-            if id(code) == self.answering or not self._is_library(code.co_filename):
-                return True
+                return "test"
+            if id(code) == self.answering or not _is_library(code.co_filename):
+                return "student"
             frame = frame.f_back
-        return _thread.get_ident() not in self.kernel_threads
+        return "nobody"
 
-    def _own(self, frame, wanted):
+    def _own(frame, wanted):
         """True if `wanted` is `frame` or one of the frames up to the first student frame."""
         while frame is not None:
             if frame is wanted:
                 return True
-            if not self._is_library(frame.f_code.co_filename):
+            if not _is_library(frame.f_code.co_filename):
                 return False
             frame = frame.f_back
         return False
 
-    @staticmethod
     def _refuse(what, why="it could read or get around the tests"):
         raise Refused(f"nnlab-grade: {what} is not allowed in a graded notebook ({why}); "
                       "remove it and grade again.")
 
     # --- the hook ----------------------------------------------------------------------
 
-    def hook(self, event, args):
+    def hook(event, args):
         if event not in _EVENTS or _thread.get_ident() in self.getting_frame:
             return
         if event == "nnlab.grade.test":
-            return self._run_command(*args)
+            return _run_command(*args)
         if event == "nnlab.grade.call":
-            return self._call(*args)
+            return _call(*args)
         if event == "nnlab.grade.answer":
-            return self._answer(*args)
+            return _answer(*args)
         if event == "nnlab.grade.guarded":
-            return self._guarded(*args)
+            return _guarded(*args)
         if event == "open":
             path = args[0] if isinstance(args[0], str) else ""
-            if not (_PROC_MEMORY.match(path) or (path.endswith(".pyc") and not self._is_library(path))):
+            memory = os.path.basename(path) == "mem" or _PROC_MEMORY.match(os.path.realpath(path))
+            if not (memory or (path.endswith(".pyc") and not _is_library(path))):
                 return
-            if self._student(self._frame(2)):
-                self._refuse(f"opening {path}", "it reads the kernel's memory or runs bytecode "
-                             "made outside the library")
-            return
         if event == "object.__getattr__" and args[1] not in _FRAME_ATTRIBUTES:
-            return
-        if event in ("object.__getattr__", "sys._getframe") and not self.running:
-            # between tests a frame is refused only if it leads to the guard or a test (a
-            # traceback kept from a test) or may be resumed inside one (a student's generator)
-            frame = self._attribute(*args) if event == "object.__getattr__" else args[0]
-            if frame is not None and self._dangerous(frame):
-                self._refuse(f"this frame ({event})", "it leads to the grader's tests")
             return
         if event == "object.__setattr__" and args[1] not in ("__code__", "__class__"):
             return
-        if event == "compile" and not (isinstance(args[1], str) and self._is_library(args[1])):
+        if event == "compile" and not (isinstance(args[1], str) and _is_library(args[1])):
             return
         if event == "exec":
             filename = getattr(args[0], "co_filename", "")
@@ -354,21 +299,29 @@ class _Guard:
                 return
         if event == "import" and not (self.running and str(args[0]).split(".")[0] in BLOCKED_IMPORTS):
             return
-        caller = self._frame(2)              # 0: _frame, 1: this method, 2: who raised it
-        if not self._student(caller):
+        caller = _frame(2)              # 0: _frame, 1: this method, 2: who raised it
+        if event == "marshal.loads" and caller.f_code.co_filename == _IMPORTLIB:
+            return                      # (importlib reading a library's bytecode)
+        if event in ("object.__getattr__", "sys._getframe") and not self.running:
+            # between tests a frame is refused only if it leads to the guard or a test (a
+            # traceback kept from a test) or may be resumed inside one (a generator's)
+            frame = _attribute(*args) if event == "object.__getattr__" else args[0]
+            if frame is not None and _dangerous(frame):
+                _refuse(f"this frame ({event})", "it leads to the grader's tests")
+            return
+        # everything else is for the tests only: not for student code, and not for library
+        # code with no test below it either (a callback, a thread of the kernel or the student)
+        if _who(caller) == "test":
             return
         where = caller.f_code.co_filename
-        reader = where.endswith(_FRAME_READERS) or (
-            where.endswith("/traceback.py") and caller.f_code.co_name in _FRAME_READER_FUNCTIONS)
-        if event == "sys._getframe" and reader and self._own(caller, args[0]):
-            return
-        if event == "marshal.loads" and where == _IMPORTLIB:
+        reader = _is_library(where) and (where.endswith(_FRAME_READERS) or (
+            where.endswith("/traceback.py") and caller.f_code.co_name in _FRAME_READER_FUNCTIONS))
+        if event == "sys._getframe" and reader and _own(caller, args[0]):
             return
         if event == "sys.addaudithook":     # RuntimeError: the hook is silently not added
             raise Refused("nnlab-grade: audit hooks are not allowed in a graded notebook")
-        self._refuse(*self._what(event, args))
+        _refuse(*_what(event, args))
 
-    @staticmethod
     def _what(event, args):
         """What was refused and why, for the message."""
         if event == "object.__getattr__":
@@ -386,18 +339,18 @@ class _Guard:
 
     # --- running a test ------------------------------------------------------------------
 
-    def _run_command(self, gid, number, mac):
+    def _run_command(gid, number, mac):
         if self.running is not None:
-            self._refuse("starting a test inside a test")
+            _refuse("starting a test inside a test")
         if not (isinstance(number, int) and number > self.number and isinstance(mac, str)
                 and isinstance(gid, str) and gid in self.tests
                 and hmac.compare_digest(_mac(self.key, f"{gid}|{number}"), mac)):
-            self._refuse("starting a test", "only the grader can")
+            _refuse("starting a test", "only the grader can")
         self.number = number
         self.running = gid                     # (student code may run even in the reset)
         status, reason, swapped, boxed, namespace = "passed", "", [], [], {}
         try:
-            namespace = self._reset()
+            namespace = _reset()
             self.graded, self.records, self.size, self.depth, self.changed = [], [], 0, 0, None
             for name in self.names:
                 value = self.user_ns.get(name)
@@ -412,9 +365,9 @@ class _Guard:
                             self.graded.append((f"{name}.{attr}", method, False))
                             boxed.append((value, attr, method))
                             setattr(value, attr, _wrapper(len(self.graded) - 1))
-            swapped = self._stub(self.refuse.get(gid, []))
+            swapped = _stub(self.refuse.get(gid, []))
             exec(self.tests[gid], namespace)  # noqa: S102 - the answer key's test
-            self._check_unchanged()
+            _check_unchanged()
         except BaseException as error:         # noqa: BLE001 - the test failed, however
             status, reason = "failed", f"{type(error).__name__}: {error}".rstrip(": ")
         finally:
@@ -429,6 +382,7 @@ class _Guard:
                     self.user_ns[name] = value
         if self.changed:
             status, reason = "failed", self.changed
+        _restore()                             # (the outcome is written with clean modules)
         if self.size > MAX_RECORDS_SIZE or len(self.records) > MAX_RECORDS:
             status, reason, self.records = "failed", "too much data handed out", []
         if status != "passed":
@@ -439,7 +393,7 @@ class _Guard:
         self.publish(data={RECORD_MIME: {"payload": payload, "mac": _mac(self.key, payload)}},
                      metadata={})
 
-    def _take_snapshot(self):
+    def _take_snapshot():
         """(module, its attributes, {class: its attributes}) for each watched module; only
         functions, classes and modules are kept (the values a patch would replace)."""
         shots = []
@@ -456,10 +410,8 @@ class _Guard:
             shots.append((module, attributes, classes))
         return shots
 
-    def _reset(self):
-        """Put back what the tests rely on; return the namespace the test runs in."""
-        import importlib
-        import warnings
+    def _restore():
+        """Put back the watched modules and their classes as they were at the start."""
         for module, attributes, classes in self.snapshot:
             sys.modules[module.__name__] = module
             for owner, saved in [(module, attributes), *classes.items()]:
@@ -470,6 +422,12 @@ class _Guard:
                 for key in [k for k, v in current.items() if k not in saved and _patchable(v)
                             and not isinstance(v, types.ModuleType) and not k.startswith("__")]:
                     delattr(owner, key)
+
+    def _reset():
+        """Put back what the tests rely on; return the namespace the test runs in."""
+        import importlib
+        import warnings
+        _restore()
         for name, value in self.sys_state.items():
             setattr(sys, name, value)
         for name, saved in self.sys_lists.items():
@@ -498,7 +456,7 @@ class _Guard:
         exec(self.imports, namespace)  # noqa: S102 - the answer key's imports
         return namespace
 
-    def _check_unchanged(self):
+    def _check_unchanged():
         """Note (in self.changed) the first module or library class changed since the reset."""
         if self.changed:
             return
@@ -510,7 +468,7 @@ class _Guard:
                                     f".{key} during the test")
                     return
 
-    def _stub(self, paths):
+    def _stub(paths):
         """Give each refused function (and nnlab.checks' own) the stub's code; return
         (function, its code) pairs to put back."""
         import inspect
@@ -539,29 +497,35 @@ class _Guard:
             func.__code__ = self.stub_codes[path, free]
         return swapped
 
-    def _guarded(self, module, name, box):
-        """A function the guard holds (signal.signal: a handler receives the interrupted
-        frame; _imp.create_builtin: a fresh signal module) called: not for student code."""
+    def _guarded(module, name, box):
+        """A function the guard holds was called: signal.signal (a handler is handed the
+        interrupted frame: only the kernel's own kinds of handler) or _imp.create_builtin
+        (a fresh _signal module would have the original)."""
         args, kwargs = box
-        builtin = module == "_imp" and getattr(args[0] if args else None, "name", None) != "_signal"
-        if not builtin and self._student(self._frame(3)):
-            self._refuse(f"{module}.{name}", "a signal handler is handed the interrupted "
-                         "frame, and with it the test's")
+        if module == "_imp":
+            safe = getattr(args[0] if args else None, "name", None) != "_signal"
+        else:
+            handler = args[1] if len(args) > 1 else kwargs.get("handler")
+            safe = type(handler) is int or handler is signal.default_int_handler or (
+                type(handler) in (signal.Handlers, signal.Signals))
+        if not safe and _who(_frame(3)) != "test":
+            _refuse(f"{module}.{name}", "a signal handler is handed the interrupted frame, "
+                    "and with it the test's")
         box[0] = self.guarded[module, name](*args, **kwargs)
 
-    def _answer(self, path, box):
+    def _answer(path, box):
         """A refused library function was called: refuse student code, serve the tests."""
         original = self.originals.get(path) if self.running else None
-        if original is None or self._student(self._frame(3)):    # 3: the stub's frame
+        if original is None or _who(_frame(3)) != "test":    # 3: the stub's frame
             raise self.core.OwnCodeRequired(
                 f"{self.running or 'this exercise'}: this exercise asks for your own code; "
                 f"the tests do not accept calls to the library's {path}.")
         box[0] = original(*box[0], **box[1])
 
-    def _call(self, index, box):
+    def _call(index, box):
         """A test called graded function number `index`: call the student's, keep its value."""
         if not self.running:
-            self._refuse("calling a graded function's test wrapper after its test")
+            _refuse("calling a graded function's test wrapper after its test")
         name, fn, record = self.graded[index]
         args, kwargs = box
         record = record and not self.depth
@@ -575,11 +539,77 @@ class _Guard:
             raise
         finally:
             self.depth -= 1
-        self._check_unchanged()
+        _check_unchanged()
         if record and len(self.records) <= MAX_RECORDS and self.size <= MAX_RECORDS_SIZE:
             self.size += len(json.dumps(value))
             self.records.append({"call": name, "value": value})
         box[0] = result
+
+    # --- the guard itself -------------------------------------------------------------
+
+    import builtins
+    import importlib
+    import pkgutil
+    import site
+    import warnings
+
+    import numpy
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    import nnlab
+
+    self.key = spec["key"]
+    self.names, self.classes = list(spec["names"]), list(spec["classes"])
+    self.refuse = {gid: list(paths) for gid, paths in spec["refuse"].items()}
+    transform = TransformerManager().transform_cell
+    self.tests = {gid: compile(transform(source), f"<nnlab-grade test {gid}>", "exec")
+                  for gid, source in spec["tests"].items()}
+    self.imports = compile(spec["imports"], "<nnlab-grade imports>", "exec")
+    # code the walk up the stack trusts: the tests, and the hook running a test; and
+    # where it finds the student: the hook calling a graded function (if what the name
+    # holds is library code, say nnlab's own sigmoid, the library is answering)
+    self.keep = [*self.tests.values(), self.imports, _run_command.__code__]
+    self.trusted = {id(c) for code in self.keep for c in _codes(code)}
+    self.answering = id(_call.__code__)
+    self.nnlab_dir = os.path.dirname(nnlab.__file__) + os.sep
+    self.course_dir = os.path.join(self.nnlab_dir, "course") + os.sep
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+                *site.getsitepackages(), os.path.dirname(nnlab.__file__)}
+    self.library = tuple(sorted({os.path.join(os.path.realpath(p), "") for p in prefixes}
+                                | {os.path.join(p, "") for p in prefixes} | {"<frozen "}))
+    self.library_files = {}
+    for info in pkgutil.walk_packages(nnlab.__path__, "nnlab."):
+        if not info.name.startswith("nnlab.course"):
+            try:                           # all of nnlab now: running it again is refused
+                importlib.import_module(info.name)
+            except Exception:              # noqa: BLE001, S110 - an optional dependency
+                pass
+    self.builtins = builtins
+    self.snapshot = _take_snapshot()
+    self.sys_state = {name: getattr(sys, name) for name in
+                      ("stdout", "stderr", "stdin", "displayhook", "excepthook")}
+    self.sys_lists = {name: list(getattr(sys, name))
+                      for name in ("meta_path", "path_hooks", "path")}
+    self.recursionlimit = sys.getrecursionlimit()
+    self.warning_filters = list(warnings.filters)
+    self.numpy_errors = numpy.geterr()
+    self.cwd = os.getcwd()
+    ip = get_ipython()  # noqa: F821 - run inside IPython
+    self.publish = ip.display_pub.publish
+    self.user_ns = ip.user_ns
+    self.getting_frame = set()             # threads inside the hook's own sys._getframe
+    self.running = None                    # the grade_id of the running test
+    self.number = 0                        # the last test command's number
+    self.graded, self.records, self.size, self.depth = [], [], 0, 0
+    self.originals, self.stub_codes, self.changed = {}, {}, None
+    self.watch = self.core = None
+    sys.dont_write_bytecode = True         # bytecode files outside the library are refused
+    self.guarded = {}
+    for module, name in _GUARDED:
+        self.guarded[module.__name__, name] = getattr(module, name)
+        setattr(module, name, _guarded_function(module.__name__, name))
+    signal.signal.__wrapped__ = _signal.signal      # (functools.wraps kept the original)
+    sys.addaudithook(hook)
 
 
 _HEAPTYPE = 1 << 9                    # a class made by Python code (not a C type)
