@@ -57,14 +57,16 @@ MAX_RECORDS_SIZE = 50_000_000     # characters of them as JSON per test
 BLOCKED_IMPORTS = ("keras", "sklearn", "torch", "tensorflow", "jax")
 WATCHED_MODULES = ("builtins", "math", "cmath", "operator", "functools", "itertools",
                    "warnings", "numpy", "nnlab", "json", "hmac", "hashlib", "os", "posixpath",
-                   "re", "types", "threading", "signal", "sys")
+                   "re", "types", "threading", "signal", "sys", "importlib",
+                   "_frozen_importlib", "_frozen_importlib_external")
 
 # sys._getframe may serve student code through these library files, which keep the frame
 # to themselves (namedtuple and Enum read its module name, IPython's magics its locals),
 # for a frame no further up than the student's own
 _FRAME_READERS = ("/collections/__init__.py", "/enum.py", "/typing.py",
                   "/matplotlib/_api/__init__.py", "/warnings.py",
-                  "/IPython/core/interactiveshell.py", "/typing_extensions.py")
+                  "/IPython/core/interactiveshell.py", "/typing_extensions.py",
+                  "/scipy/_lib/_bunch.py")
 _FRAME_READER_FUNCTIONS = {"extract_stack", "format_stack", "print_stack"}    # traceback.py
 _IMPORTLIB = "<frozen importlib._bootstrap_external>"
 _RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200   # generator, coroutine, iterable coroutine, async gen
@@ -212,14 +214,19 @@ def _make_hook(spec):
             known = self.library_files[filename] = filename.startswith(self.library)
         return known
 
-    def _attribute(obj, name):
-        """obj.name, read without the hook looking at its own reading."""
+    def _privileged(fn, *args):
+        """fn(*args), with the events it raises let through: only for steps in which no code
+        but the library's runs (reading a frame, making the originals and the stubs)."""
         ident = _thread.get_ident()
-        self.getting_frame.add(ident)
+        self.privileged.add(ident)
         try:
-            return getattr(obj, name, None)
+            return fn(*args)
         finally:
-            self.getting_frame.discard(ident)
+            self.privileged.discard(ident)
+
+    def _attribute(obj, name):
+        """obj.name (a traceback's or generator's frame), read without the hook looking."""
+        return _privileged(getattr, obj, name, None)
 
     def _dangerous(frame):
         """True if `frame`, or one it leads to, is the guard's or a test's, or if it is a
@@ -233,13 +240,8 @@ def _make_hook(spec):
         return False
 
     def _frame(levels):
-        """The frame `levels` above this method's (its own sys._getframe is let through)."""
-        ident = _thread.get_ident()
-        self.getting_frame.add(ident)
-        try:
-            return sys._getframe(levels)
-        finally:
-            self.getting_frame.discard(ident)
+        """The frame `levels` above this function's."""
+        return _privileged(sys._getframe, levels + 1)    # (+ _privileged's own frame)
 
     def _who(frame):
         """Whose code this is, by the innermost frame that is not library code: "test" (a
@@ -272,7 +274,7 @@ def _make_hook(spec):
     # --- the hook ----------------------------------------------------------------------
 
     def hook(event, args):
-        if event not in _EVENTS or _thread.get_ident() in self.getting_frame:
+        if event not in _EVENTS or _thread.get_ident() in self.privileged:
             return
         if event == "nnlab.grade.test":
             return _run_command(*args)
@@ -309,11 +311,14 @@ def _make_hook(spec):
             if frame is not None and _dangerous(frame):
                 _refuse(f"this frame ({event})", "it leads to the grader's tests")
             return
-        # everything else is for the tests only: not for student code, and not for library
-        # code with no test below it either (a callback, a thread of the kernel or the student)
-        if _who(caller) == "test":
-            return
+        # the rest is for the guard's privileged steps only (let through above), with a few
+        # exceptions for the tests
         where = caller.f_code.co_filename
+        if self.reimporting and event in ("exec", "compile", "open", "marshal.loads", "import"):
+            return                                         # nnlab.checks afresh, in _reset
+        if (event == "import" or (event == "object.__setattr__" and where == self.core_file)
+                ) and _who(caller) == "test":             # own_code_only in checks and tests
+            return
         reader = _is_library(where) and (where.endswith(_FRAME_READERS) or (
             where.endswith("/traceback.py") and caller.f_code.co_name in _FRAME_READER_FUNCTIONS))
         if event == "sys._getframe" and reader and _own(caller, args[0]):
@@ -373,7 +378,7 @@ def _make_hook(spec):
         finally:
             self.running = None
             for func, code in reversed(swapped):
-                func.__code__ = code
+                _privileged(setattr, func, "__code__", code)
             for cls, attr, method in boxed:
                 setattr(cls, attr, method)
             for name, value in namespace.items():     # what the test defined, as in a cell
@@ -434,15 +439,19 @@ def _make_hook(spec):
             getattr(sys, name)[:] = saved
         sys.path_importer_cache.clear()
         sys.setrecursionlimit(self.recursionlimit)
-        sys.settrace(None)
-        sys.setprofile(None)
+        _privileged(sys.settrace, None)
+        _privileged(sys.setprofile, None)
         warnings.filters[:] = self.warning_filters
         getattr(warnings, "_filters_mutated", lambda: None)()
         sys.modules["numpy"].seterr(**self.numpy_errors)
         os.chdir(self.cwd)
         for name in [n for n in sys.modules if n == "nnlab.checks" or n.startswith("nnlab.checks.")]:
             del sys.modules[name]
-        importlib.import_module("nnlab.checks")
+        self.reimporting = True
+        try:
+            importlib.import_module("nnlab.checks")
+        finally:
+            self.reimporting = False
         self.core = sys.modules["nnlab.checks._core"]
         watched = [owner for module, _, classes in self.snapshot
                    if module.__name__ != "warnings"         # catch_warnings swaps its lists
@@ -486,15 +495,15 @@ def _make_hook(spec):
             func = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
             if not isinstance(func, types.FunctionType):
                 continue
-            original = types.FunctionType(func.__code__, func.__globals__, func.__name__,
-                                          func.__defaults__, func.__closure__)
+            original = _privileged(types.FunctionType, func.__code__, func.__globals__,
+                                   func.__name__, func.__defaults__, func.__closure__)
             original.__kwdefaults__ = func.__kwdefaults__
             self.originals[path] = original
             free = len(func.__code__.co_freevars)
             if (path, free) not in self.stub_codes:
-                self.stub_codes[path, free] = _stub_code(path, free)
+                self.stub_codes[path, free] = _privileged(_stub_code, path, free)
             swapped.append((func, func.__code__))
-            func.__code__ = self.stub_codes[path, free]
+            _privileged(setattr, func, "__code__", self.stub_codes[path, free])
         return swapped
 
     def _guarded(module, name, box):
@@ -514,18 +523,28 @@ def _make_hook(spec):
         box[0] = self.guarded[module, name](*args, **kwargs)
 
     def _answer(path, box):
-        """A refused library function was called: refuse student code, serve the tests."""
+        """A refused library function was called: its original runs only for a test, called
+        from the test's code or from nnlab's (the checks) on the test's behalf."""
         original = self.originals.get(path) if self.running else None
-        if original is None or _who(_frame(3)) != "test":    # 3: the stub's frame
-            raise self.core.OwnCodeRequired(
-                f"{self.running or 'this exercise'}: this exercise asks for your own code; "
-                f"the tests do not accept calls to the library's {path}.")
-        box[0] = original(*box[0], **box[1])
+        frame = _frame(3).f_back                      # 3: the stub's frame; then its caller
+        while original is not None and frame is not None:
+            code = frame.f_code
+            if id(code) in self.trusted:
+                box[0] = original(*box[0], **box[1])
+                return
+            if id(code) == self.answering or not code.co_filename.startswith(self.nnlab_dir):
+                break                                 # the student, or another library's
+            frame = frame.f_back
+        raise self.core.OwnCodeRequired(
+            f"{self.running or 'this exercise'}: this exercise asks for your own code; "
+            f"the tests do not accept calls to the library's {path}.")
 
     def _call(index, box):
         """A test called graded function number `index`: call the student's, keep its value."""
         if not self.running:
             _refuse("calling a graded function's test wrapper after its test")
+        if _frame(3).f_code is not self.graded_code:   # 3: the wrapper calling sys.audit
+            _refuse("calling the grader's hook other than through a test wrapper")
         name, fn, record = self.graded[index]
         args, kwargs = box
         record = record and not self.depth
@@ -571,6 +590,9 @@ def _make_hook(spec):
     self.keep = [*self.tests.values(), self.imports, _run_command.__code__]
     self.trusted = {id(c) for code in self.keep for c in _codes(code)}
     self.answering = id(_call.__code__)
+    self.graded_code = _wrapper(0).__code__            # the test wrappers' code
+    self.core_file = os.path.join(os.path.dirname(nnlab.__file__), "checks", "_core.py")
+    self.reimporting = False
     self.nnlab_dir = os.path.dirname(nnlab.__file__) + os.sep
     self.course_dir = os.path.join(self.nnlab_dir, "course") + os.sep
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
@@ -597,7 +619,7 @@ def _make_hook(spec):
     ip = get_ipython()  # noqa: F821 - run inside IPython
     self.publish = ip.display_pub.publish
     self.user_ns = ip.user_ns
-    self.getting_frame = set()             # threads inside the hook's own sys._getframe
+    self.privileged = set()                # threads inside the hook's own privileged steps
     self.running = None                    # the grade_id of the running test
     self.number = 0                        # the last test command's number
     self.graded, self.records, self.size, self.depth = [], [], 0, 0
@@ -616,5 +638,7 @@ _HEAPTYPE = 1 << 9                    # a class made by Python code (not a C typ
 
 
 def _patchable(value):
-    """What a patch replaces: functions, classes, modules and other callables."""
-    return callable(value) or isinstance(value, types.ModuleType)
+    """What a patch replaces: functions, classes, modules, other callables and descriptors
+    (a property on a library class runs code wherever the attribute is read)."""
+    return (callable(value) or isinstance(value, types.ModuleType)
+            or hasattr(type(value), "__get__"))
