@@ -5,36 +5,41 @@ student's code runs. `path` is a JSON file the grader deletes right afterwards, 
 fresh secret key, the answer key's test cells (hidden tests included), the library
 functions each test refuses and the names of the graded functions and classes. `install`
 compiles the tests, takes a snapshot of the modules the tests rely on and installs a
-Python audit hook (PEP 578), which no Python code can remove. What student code is:
-code whose file is not in the Python installation or the nnlab package (notebook cells,
-strings given to exec, files the student wrote).
+Python audit hook (PEP 578), which no Python code can remove, run from a private copy of
+this module (see `install`). Whose code raised an event is read from the stack: "test"
+if a test's code (or the hook running it) comes before any frame outside the Python
+installation and the nnlab package, "student" if such a frame comes first, "nobody" if
+there is only library code (a callback, a thread).
 
-* **Tests run only on the grader's signed command** (`run_command`:
+* **Tests run only on the grader's signed command** (`command`:
   `sys.audit("nnlab.grade.test", grade_id, number, mac)`). The hook itself restores the
-  snapshot (module attributes and the attributes of the classes they define, builtins,
-  sys' import hooks and streams; nnlab.checks is imported afresh), runs the test's code in
-  a copy of the student's namespace in which each graded function is a wrapper, and
-  publishes the outcome — passed or the error, and what each graded call returned as
-  plain data (numbers, arrays, strings, lists, dicts; objects only by type name) — with
-  an HMAC of the secret. Patching IPython, the display machinery or the kernel can lose
-  that message, never forge it; a lost message scores 0.
+  snapshot (module attributes and the functions, classes and descriptors of the classes
+  they define, builtins, sys' import hooks and streams; nnlab.checks is imported afresh),
+  runs the test's code in a copy of the student's namespace in which each graded function
+  is a wrapper, restores the snapshot again and publishes the outcome — passed or the
+  error, and what each graded call returned as plain data (numbers, arrays, strings,
+  lists, dicts; objects only by type name) — with an HMAC of the secret. Patching
+  IPython, the display machinery or the kernel can lose that message, never forge it;
+  a lost message scores 0, and so do two.
 * **While a test runs**, the library functions the test refuses (`metadata.nnlab.refuse`)
-  and nnlab.checks' own functions raise OwnCodeRequired when student code calls them,
-  and run normally for the tests and checks (the hook looks at who is calling); modules
-  and library classes the student's code changes during the test fail it; the graded
-  classes' methods report each return to the hook, which checks for such changes then;
-  keras, sklearn, torch, tensorflow and jax cannot be imported by student code.
-* **Always**, student code may not search the heap (gc.get_objects/get_referrers/
-  get_referents), make functions or code objects (FunctionType, CodeType, code.replace,
-  marshal.loads), change a function's `__code__` or an object's `__class__`, compile code
-  under a library file's name, run nnlab's module files again (fresh copies of its
-  functions), install signal handlers (they are handed the interrupted frame), read memory
-  (ctypes, /proc/*/mem), set trace or profile functions, list other threads' frames or add
-  audit hooks. During a test it may not get any frame at all (sys._getframe, inspect,
-  frames of tracebacks, generators and coroutines); between tests only frames that lead
-  to the guard or a test, or a student's generator or coroutine frame (it could be
-  resumed inside a test). Code on a thread the student started counts as the student's
-  even where it is library code all the way down. Each refusal raises `Refused`, a
+  and nnlab.checks' own functions run only when the test's code calls them, directly or
+  through nnlab's (the checks); called any other way they raise OwnCodeRequired. Changes
+  to the watched modules and their classes fail the test (checked whenever a graded
+  function or a graded class's method returns, and at the end); keras, sklearn, torch,
+  tensorflow and jax can be imported by the test only.
+* **Refused to all but the guard's own privileged steps** (whoever asks, test or
+  student, any thread): the heap (gc.get_objects/get_referrers/get_referents), making
+  functions or code objects (FunctionType, CodeType, code.replace, marshal.loads outside
+  importlib), changing a function's `__code__` (except own_code_only for a test) or an
+  object's `__class__`, compiling code under a library file's name, running nnlab's
+  module files again (fresh copies of its functions), installing signal handlers (they
+  are handed the interrupted frame), memory (ctypes, /proc/*/mem, bytecode files outside
+  the library), trace and profile functions, other threads' frames and audit hooks.
+  During a test no frame at all is handed out (sys._getframe, inspect, frames of
+  tracebacks, generators and coroutines), except to a few library readers that keep it to
+  themselves (namedtuple, Enum, typing, IPython's magics, traceback.extract_stack);
+  between tests, frames that lead to the guard or a test, and generators' or coroutines'
+  frames (they could be resumed inside a test). Each refusal raises `Refused`, a
   RuntimeError whose message says what and why.
 
 What it does not stop is listed in the README (teacher section, "What it does not stop").
