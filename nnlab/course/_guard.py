@@ -184,7 +184,9 @@ def _guarded_function(module, name):
 
 def _stub_code(path, free):
     """Code for a refused library function: the hook decides, by who calls, whether the
-    original runs (`free`: its number of free variables, which the stub must match)."""
+    original runs (`free`: its number of free variables, which the stub must match). Made
+    as nnlab.checks._core.stub_code makes its stubs, but not by it: the guard never calls
+    code whose globals a notebook can reach."""
     names = [f"_free{i}" for i in range(free)]
     source = (f"def outer():\n    {' = '.join([*names, 'None'])}\n"
               f"    def stub(*args, **kwargs):\n"
