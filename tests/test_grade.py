@@ -395,6 +395,8 @@ def test_the_guard_sees_through_each_cheat(attacked):
     assert "COPY MADE" not in printed["copy_library"], printed["copy_library"]
     assert "FRESH MODULE MADE" not in printed["copy_library"]
     assert "refused: Refused" in printed["patch_code"]
+    assert printed["copy_library"].count("refused: Refused") == 5, printed["copy_library"]
+    assert "OwnCodeRequired" in _exercise(attacked, "checks_path")["reason"]
     chains = _printed(attacked, "c_chains")
     assert "HEAP REACHED" not in chains and "ANSWER STASHED" not in chains, chains
     callbacks = _printed(attacked, "callbacks")

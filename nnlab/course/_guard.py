@@ -49,12 +49,17 @@ import _signal
 import _thread
 import hashlib
 import hmac
+import importlib
+import inspect
 import json
 import os
 import re
 import signal
 import sys
 import types
+import warnings
+
+import numpy
 
 RECORD_MIME = "application/x-nnlab-grade-record+json"
 MAX_RECORDS = 10_000              # values handed out per test (more: the test fails)
@@ -74,6 +79,7 @@ _FRAME_READERS = ("/collections/__init__.py", "/enum.py", "/typing.py",
                   "/scipy/_lib/_bunch.py")
 _FRAME_READER_FUNCTIONS = {"extract_stack", "format_stack", "print_stack"}    # traceback.py
 _IMPORTLIB = "<frozen importlib._bootstrap_external>"
+_IMPORTLIB_MODULES = ("_frozen_importlib_external", "importlib._bootstrap_external")
 _RESUMABLE = 0x20 | 0x80 | 0x100 | 0x200   # generator, coroutine, iterable coroutine, async gen
 _FRAME_ATTRIBUTES = {"tb_frame", "gi_frame", "cr_frame", "ag_frame"}
 _MEMORY = {"ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "ctypes.cdata/buffer",
@@ -138,7 +144,6 @@ def install(path):
 def plain(value, level=0):
     """`value` as JSON data: numbers and arrays as {"array", "shape"}, sequences as
     {"seq"}, dicts as {"dict"}; anything else as {"object": type name}."""
-    import numpy
     if level > 20:
         return {"object": "nested too deep"}
     if value is None or isinstance(value, (bool, str)):
@@ -214,6 +219,9 @@ def _make_hook(spec):
 
 
     # --- who is calling --------------------------------------------------------------
+
+    def _nnlab_code(filename):
+        return filename.startswith(self.nnlab_dir) and not filename.startswith(self.course_dir)
 
     def _is_library(filename):
         known = self.library_files.get(filename)
@@ -303,14 +311,16 @@ def _make_hook(spec):
         if event == "compile" and not (isinstance(args[1], str) and _is_library(args[1])):
             return
         if event == "exec":
-            filename = getattr(args[0], "co_filename", "")
-            if not filename.startswith(self.nnlab_dir) or filename.startswith(self.course_dir):
+            code = args[0] if isinstance(args[0], types.CodeType) else None
+            if code is None or not any(_nnlab_code(c.co_filename) for c in _codes(code)):
                 return
         if event == "import" and not (self.running and str(args[0]).split(".")[0] in BLOCKED_IMPORTS):
             return
         caller = _frame(2)              # 0: _frame, 1: this method, 2: who raised it
         if event == "marshal.loads" and caller.f_code.co_filename == _IMPORTLIB:
-            return                      # (importlib reading a library's bytecode)
+            loader = caller.f_back.f_locals.get("self") if caller.f_back else None
+            if type(loader).__module__ in _IMPORTLIB_MODULES:
+                return                  # (importlib's own loader reading a library's bytecode)
         if event in ("object.__getattr__", "sys._getframe") and not self.running:
             # between tests a frame is refused only if it leads to the guard or a test (a
             # traceback kept from a test) or may be resumed inside one (a generator's)
@@ -343,7 +353,7 @@ def _make_hook(spec):
         if event == "compile":
             return (f"compiling code under a library file's name ({args[1]})",)
         if event == "exec":
-            return (f"running nnlab's module file {args[0].co_filename} again",
+            return ("running nnlab's code again (a module file, or its functions' code)",
                     "a fresh copy of the library is not refused by the tests")
         if event == "import":
             return (f"importing {args[0]} inside a test", "the exercise asks for your own code")
@@ -419,13 +429,21 @@ def _make_hook(spec):
                        for v in attributes.values()
                        if isinstance(v, type) and v.__flags__ & _HEAPTYPE
                        and getattr(v, "__module__", None) == name}
-            shots.append((module, attributes, classes))
+            identity = {k: getattr(module, k) for k in _IDENTITY if hasattr(module, k)}
+            if isinstance(identity.get("__path__"), list):
+                identity["__path__ contents"] = list(module.__path__)
+            shots.append((module, attributes, classes, identity))
         return shots
 
     def _restore():
         """Put back the watched modules and their classes as they were at the start."""
-        for module, attributes, classes in self.snapshot:
+        for module, attributes, classes, identity in self.snapshot:
             sys.modules[module.__name__] = module
+            for key, value in identity.items():
+                if key == "__path__ contents":
+                    module.__path__[:] = value
+                elif getattr(module, key, identity) is not value:
+                    setattr(module, key, value)
             for owner, saved in [(module, attributes), *classes.items()]:
                 current = vars(owner)
                 for key, value in saved.items():
@@ -437,8 +455,6 @@ def _make_hook(spec):
 
     def _reset():
         """Put back what the tests rely on; return the namespace the test runs in."""
-        import importlib
-        import warnings
         _restore()
         for name, value in self.sys_state.items():
             setattr(sys, name, value)
@@ -460,7 +476,11 @@ def _make_hook(spec):
         finally:
             self.reimporting = False
         self.core = sys.modules["nnlab.checks._core"]
-        watched = [owner for module, _, classes in self.snapshot
+        for name, module in list(sys.modules.items()):   # from nnlab's own folder, surely
+            if name.startswith("nnlab.checks") and not str(getattr(module, "__file__", "")
+                                                             ).startswith(self.checks_dir):
+                raise RuntimeError(f"{name} was not loaded from nnlab's checks folder")
+        watched = [owner for module, _, classes, _ in self.snapshot
                    if module.__name__ != "warnings"         # catch_warnings swaps its lists
                    for owner in (module, *classes)]
         watched += [module for name, module in list(sys.modules.items())
@@ -487,7 +507,6 @@ def _make_hook(spec):
     def _stub(paths):
         """Give each refused function (and nnlab.checks' own) the stub's code; return
         (function, its code) pairs to put back."""
-        import inspect
         targets = list(paths)
         for name, module in list(sys.modules.items()):
             if module is not None and name.startswith("nnlab.checks.") and name != "nnlab.checks._core":
@@ -574,12 +593,9 @@ def _make_hook(spec):
     # --- the guard itself -------------------------------------------------------------
 
     import builtins
-    import importlib
     import pkgutil
     import site
-    import warnings
 
-    import numpy
     from IPython.core.inputtransformer2 import TransformerManager
 
     import nnlab
@@ -598,7 +614,8 @@ def _make_hook(spec):
     self.trusted = {id(c) for code in self.keep for c in _codes(code)}
     self.answering = id(_call.__code__)
     self.graded_code = _wrapper(0).__code__            # the test wrappers' code
-    self.core_file = os.path.join(os.path.dirname(nnlab.__file__), "checks", "_core.py")
+    self.checks_dir = os.path.join(os.path.dirname(nnlab.__file__), "checks") + os.sep
+    self.core_file = os.path.join(self.checks_dir, "_core.py")
     self.reimporting = False
     self.nnlab_dir = os.path.dirname(nnlab.__file__) + os.sep
     self.course_dir = os.path.join(self.nnlab_dir, "course") + os.sep
@@ -641,6 +658,7 @@ def _make_hook(spec):
     sys.addaudithook(hook)
 
 
+_IDENTITY = ("__spec__", "__loader__", "__file__", "__path__")   # where a module comes from
 _HEAPTYPE = 1 << 9                    # a class made by Python code (not a C type)
 
 
