@@ -397,6 +397,9 @@ def test_the_guard_sees_through_each_cheat(attacked):
     assert "refused: Refused" in printed["patch_code"]
     assert printed["copy_library"].count("refused: Refused") == 5, printed["copy_library"]
     assert "OwnCodeRequired" in _exercise(attacked, "checks_path")["reason"]
+    processes = _printed(attacked, "other_process")
+    assert "WORKED" not in processes and processes.count("refused: ") == 3, processes
+    assert "refused: ProcessRefused" in processes
     chains = _printed(attacked, "c_chains")
     assert "HEAP REACHED" not in chains and "ANSWER STASHED" not in chains, chains
     callbacks = _printed(attacked, "callbacks")

@@ -34,7 +34,9 @@ there is only library code (a callback, a thread).
   object's `__class__`, compiling code under a library file's name, running nnlab's
   module files again (fresh copies of its functions), installing signal handlers (they
   are handed the interrupted frame), memory (ctypes, /proc/*/mem, bytecode files outside
-  the library), trace and profile functions, other threads' frames and audit hooks.
+  the library), trace and profile functions, other threads' frames, audit hooks, new
+  processes (fork, exec, subprocess: they would run nnlab unguarded; refused with
+  ProcessRefused, an OSError) and CPython's test modules (_testcapi runs code objects).
   During a test no frame at all is handed out (sys._getframe, inspect, frames of
   tracebacks, generators and coroutines), except to a few library readers that keep it to
   themselves (namedtuple, Enum, typing, IPython's magics, traceback.extract_stack);
@@ -87,8 +89,11 @@ _MEMORY = {"ctypes.string_at", "ctypes.wstring_at", "ctypes.cdata", "ctypes.cdat
            "ctypes.dlsym/handle", "ctypes.addressof"}
 _GUARDED = [(_signal, "signal"), (_imp, "create_builtin")]
 _PROC_MEMORY = re.compile(r"^/proc/[^/]+/(task/[^/]+/)?mem$")   # (after realpath)
+_PROCESSES = {"os.fork", "os.forkpty", "os.posix_spawn", "os.exec", "os.spawn", "os.system",
+              "subprocess.Popen", "pty.spawn"}   # a new process has no stubs, or no guard
+_CPYTHON_TESTS = ("_test", "_xx", "xxsubtype")   # C modules that run code objects as is
 _REFUSED = {"sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects",
-            "gc.get_referrers", "gc.get_referents", "function.__new__", "code.__new__"} | _MEMORY
+            "gc.get_referrers", "gc.get_referents", "function.__new__", "code.__new__"} | _MEMORY | _PROCESSES
 _EVENTS = {"nnlab.grade.test", "nnlab.grade.call", "nnlab.grade.answer", "nnlab.grade.guarded",
            "sys._getframe",
            "sys.addaudithook", "object.__getattr__", "object.__setattr__", "marshal.loads",
@@ -97,6 +102,11 @@ _EVENTS = {"nnlab.grade.test", "nnlab.grade.call", "nnlab.grade.answer", "nnlab.
 
 class Refused(RuntimeError):
     """Something a graded notebook may not do (it could read or bypass the tests)."""
+
+
+class ProcessRefused(PermissionError):
+    """Starting a process in a graded notebook (an OSError: libraries that try a helper
+    program, such as matplotlib's fc-list, carry on without it)."""
 
 
 def command(key, gid, number):
@@ -314,8 +324,12 @@ def _make_hook(spec):
             code = args[0] if isinstance(args[0], types.CodeType) else None
             if code is None or not any(_nnlab_code(c.co_filename) for c in _codes(code)):
                 return
-        if event == "import" and not (self.running and str(args[0]).split(".")[0] in BLOCKED_IMPORTS):
-            return
+        if event == "import":
+            root = str(args[0]).split(".")[0]
+            if root.startswith(_CPYTHON_TESTS):
+                _refuse(f"importing {root}", "it runs code objects behind the guard's back")
+            if not (self.running and root in BLOCKED_IMPORTS):
+                return
         caller = _frame(2)              # 0: _frame, 1: this method, 2: who raised it
         if event == "marshal.loads" and caller.f_code.co_filename == _IMPORTLIB:
             loader = caller.f_back.f_locals.get("self") if caller.f_back else None
@@ -340,6 +354,10 @@ def _make_hook(spec):
             where.endswith("/traceback.py") and caller.f_code.co_name in _FRAME_READER_FUNCTIONS))
         if event == "sys._getframe" and reader and _own(caller, args[0]):
             return
+        if event in _PROCESSES:
+            raise ProcessRefused(f"nnlab-grade: starting a process ({event}) is not allowed in "
+                                 "a graded notebook (it would run the library unguarded); "
+                                 "remove it and grade again.")
         if event == "sys.addaudithook":     # RuntimeError: the hook is silently not added
             raise Refused("nnlab-grade: audit hooks are not allowed in a graded notebook")
         _refuse(*_what(event, args))
