@@ -144,18 +144,7 @@ def _stub_code(message, free=0):
     """The code object of `def f(*args, **kwargs): raise OwnCodeRequired(message)`, made to
     run in any module's globals (it imports what it needs), with `free` free variables so
     that it can replace the code of a function with a closure (a method using super())."""
+    from nnlab.course._guard import stub_code
     body = ("raise __import__('nnlab.checks._core', fromlist=['_'])"
             f".OwnCodeRequired({message!r})")
     return stub_code(body, free, "<nnlab.checks own_code_only>")
-
-
-def stub_code(body, free, filename):
-    """The code of `def stub(*args, **kwargs): <body>` with `free` free variables (unread)."""
-    names = [f"_free{i}" for i in range(free)]
-    source = (f"def outer():\n    {' = '.join([*names, 'None'])}\n"
-              f"    def stub(*args, **kwargs):\n"
-              f"        lambda: ({', '.join(names)}{',' if names else ''})\n"
-              f"        {body}\n    return stub\n")
-    namespace = {}
-    exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own source
-    return namespace["outer"]().__code__

@@ -199,18 +199,23 @@ def _guarded_function(module, name):
 
 def _stub_code(path, free):
     """Code for a refused library function: the hook decides, by who calls, whether the
-    original runs (`free`: its number of free variables, which the stub must match). Made
-    as nnlab.checks._core.stub_code makes its stubs, but not by it: the guard never calls
-    code whose globals a notebook can reach."""
+    original runs (`free`: its number of free variables, which the stub must match)."""
+    return stub_code(f"box = [args, kwargs]; __import__('sys').audit('nnlab.grade.answer', "
+                     f"{path!r}, box); return box[0]", free, __file__)
+
+
+def stub_code(body, free, filename):
+    """The code of `def stub(*args, **kwargs): <body>` with `free` free variables (unread),
+    so that it can replace the code of a function with a closure (a method using super()).
+    nnlab.checks._core's own_code_only makes its stubs with it too; the guard calls its
+    private copy (see `install`), whose globals no notebook can reach."""
     names = [f"_free{i}" for i in range(free)]
     source = (f"def outer():\n    {' = '.join([*names, 'None'])}\n"
               f"    def stub(*args, **kwargs):\n"
               f"        lambda: ({', '.join(names)}{',' if names else ''})\n"
-              f"        box = [args, kwargs]\n"
-              f"        __import__('sys').audit('nnlab.grade.answer', {path!r}, box)\n"
-              f"        return box[0]\n    return stub\n")
+              f"        {body}\n    return stub\n")
     namespace = {}
-    exec(compile(source, __file__, "exec"), namespace)  # noqa: S102 - our own source
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own source
     return namespace["outer"]().__code__
 
 
